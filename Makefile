@@ -1,0 +1,59 @@
+# The front door. `make` builds Release into build/boxagnts; `make run` starts
+# the server; `make test` runs every test through ctest; `make san` runs them
+# again under ASan+UBSan. Each target installs missing Debian packages first.
+JOBS      ?= $(shell nproc)
+BUILD     ?= build
+SANBUILD  ?= build-san
+WORKSPACE ?= ./workspace
+PORT      ?= 30001
+CTEST_ARGS ?=
+
+.PHONY: all deps build run test san fuzz bench bench-wasm soak clean format
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	$(BUILD)/boxagnts --workspace-dir $(WORKSPACE) --port $(PORT)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+$(SANBUILD)/CMakeCache.txt: | deps
+	CC=clang-14 cmake -S . -B $(SANBUILD) -DCMAKE_BUILD_TYPE=Debug -DBX_SANITIZE=ON
+
+san: deps $(SANBUILD)/CMakeCache.txt
+	cmake --build $(SANBUILD) -j$(JOBS)
+	cd $(SANBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+# Long runs, outside `make test`: FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBX_FUZZ=ON
+	cmake --build build-fuzz -j$(JOBS)
+	scripts/run-fuzz build-fuzz $(FUZZ_SECONDS)
+
+bench: build
+	cmake --build $(BUILD) --target bench -j$(JOBS)
+
+bench-wasm: build
+	cmake --build $(BUILD) --target bench-wasm -j$(JOBS)
+
+soak: build
+	cmake --build $(BUILD) --target soak -j$(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(SANBUILD) build-fuzz
+
+format:
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/*.[ch]' 'guest-tools/*.[ch]')
