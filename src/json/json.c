@@ -5,19 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *jx_parse(const char *text, size_t len, size_t max_bytes, bx_error *detail)
+/* Parses with jansson; the error message names path:line:column when a
+ * path is given (as compilers do) and "line L, column C" otherwise. */
+static json_t *parse_named(const char *text, size_t len, size_t max_bytes, const char *path,
+                           bx_error *detail)
 {
     if (len > max_bytes) {
         bx_error_set(detail, BX_TOOBIG, (int64_t)max_bytes,
-                     "JSON document of %zu bytes exceeds the %zu-byte limit", len, max_bytes);
+                     "%s%sJSON document of %zu bytes exceeds the %zu-byte limit",
+                     path ? path : "", path ? ": " : "", len, max_bytes);
         return NULL;
     }
     json_error_t je;
     json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL,
                            &je);
     if (!v) {
-        bx_error_set(detail, BX_PARSE, je.position, "line %d, column %d: %s", je.line, je.column,
-                     je.text);
+        if (path)
+            bx_error_set(detail, BX_PARSE, je.position, "%s:%d:%d: %s", path, je.line,
+                         je.column, je.text);
+        else
+            bx_error_set(detail, BX_PARSE, je.position, "line %d, column %d: %s", je.line,
+                         je.column, je.text);
         if (detail) {
             detail->line = je.line;
             detail->column = je.column;
@@ -28,27 +36,21 @@ json_t *jx_parse(const char *text, size_t len, size_t max_bytes, bx_error *detai
     return v;
 }
 
+json_t *jx_parse(const char *text, size_t len, size_t max_bytes, bx_error *detail)
+{
+    return parse_named(text, len, max_bytes, NULL, detail);
+}
+
 json_t *jx_parse_file(const char *path, size_t max_bytes, bx_error *detail)
 {
     bx_buf b;
     bx_buf_init(&b, max_bytes);
     bx_err err = bx_read_file(path, max_bytes, &b);
     json_t *v = NULL;
-    if (err) {
+    if (err)
         bx_error_set(detail, err, -1, "%s: %s", path, bx_err_str(err));
-        goto out;
-    }
-    v = jx_parse(b.data, b.len, max_bytes, detail);
-    if (!v && detail) {
-        /* Prefix the path, as compilers do: "path:line:col: message". */
-        char *msg = bx_sprintf("%s:%d:%d: %s", path, detail->line, detail->column,
-                               detail->message);
-        size_t n = BX_MIN(strlen(msg), sizeof detail->message - 1);
-        memcpy(detail->message, msg, n);
-        detail->message[n] = '\0';
-        bx_free(msg);
-    }
-out:
+    else
+        v = parse_named(b.data, b.len, max_bytes, path, detail);
     bx_buf_release(&b);
     return v;
 }
