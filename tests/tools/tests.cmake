@@ -8,9 +8,27 @@ list(FILTER _bx_sdk_native EXCLUDE REGEX "boxagnts_http")
 foreach(t IN LISTS _bx_sdk_tests)
   get_filename_component(_name ${t} NAME_WE)
   add_executable(tools_sdk_${_name} ${t} ${_bx_sdk_native})
+  target_link_libraries(tools_sdk_${_name} PRIVATE m)
   target_include_directories(tools_sdk_${_name} PRIVATE ${CMAKE_SOURCE_DIR}/tests ${BX_SDK_DIR})
   target_compile_options(tools_sdk_${_name} PRIVATE ${BX_WARNINGS})
   add_test(NAME tools/sdk_${_name} COMMAND tools_sdk_${_name})
   set_tests_properties(tools/sdk_${_name} PROPERTIES
     ENVIRONMENT "BX_SOURCE_DIR=${CMAKE_SOURCE_DIR}" TIMEOUT 300)
 endforeach()
+
+# The JSON fuzz target: its committed corpus is replayed as a normal test;
+# with -DBX_FUZZ=ON (clang) the libFuzzer binary is built too.
+add_executable(tools_fuzz_json_replay ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_json.c
+               ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/replay.c ${BX_SDK_DIR}/json.c)
+target_include_directories(tools_fuzz_json_replay PRIVATE ${BX_SDK_DIR})
+target_compile_options(tools_fuzz_json_replay PRIVATE ${BX_WARNINGS})
+target_link_libraries(tools_fuzz_json_replay PRIVATE m)
+add_test(NAME tools/fuzz_json_corpus COMMAND tools_fuzz_json_replay
+         ${CMAKE_SOURCE_DIR}/tests/tools/corpus/json)
+if(BX_FUZZ)
+  add_executable(fuzz_guest_json ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_json.c ${BX_SDK_DIR}/json.c)
+  target_include_directories(fuzz_guest_json PRIVATE ${BX_SDK_DIR})
+  target_compile_options(fuzz_guest_json PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_guest_json PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(fuzz_guest_json PRIVATE m)
+endif()
