@@ -7,7 +7,7 @@
  * that row, so adding SIMD to them is a handful of generic cases, not 236.
  * (2) The semantics of every op as pure C functions over a 16-byte value.
  * Memory ops take a pointer to bytes the interpreter has already
- * bounds-checked. Design note: docs/internals/wasm.md (section SIMD).
+ * bounds-checked. Design note: docs/internals/wasm_simd.md.
  */
 #ifndef BX_WASM_SIMD_H
 #define BX_WASM_SIMD_H
