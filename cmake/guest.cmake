@@ -2,7 +2,7 @@
 # bx_guest(NAME OUT_VAR SOURCES a.c b.c [INCLUDES dir...] [FLAGS ...])
 # builds ${CMAKE_BINARY_DIR}/guests/NAME.wasm and sets OUT_VAR to its path.
 find_program(BX_GUEST_CC NAMES clang-14 REQUIRED)
-set(BX_GUEST_CFLAGS --target=wasm32-wasi -O2 -mbulk-memory -nostdlibinc
+set(BX_GUEST_CFLAGS --target=wasm32-wasi -O2 -mbulk-memory -ftls-model=local-exec -nostdlibinc
     -isystem /usr/include/wasm32-wasi -fuse-ld=lld -Wall -Wextra -Werror
     -Wno-unused-parameter)
 add_custom_target(guests ALL)
