@@ -96,14 +96,27 @@ void bx_uuid_v4(char out[37])
     uuid_format(b, out);
 }
 
+/* v7 with a 12-bit sub-millisecond counter in rand_a (RFC 9562, method 1),
+ * so ids made in one process are strictly increasing even within a
+ * millisecond: "newest first" by id needs no tie-breaker. */
 void bx_uuid_v7(char out[37])
 {
+    static uint64_t last; /* (ms << 12) | counter of the previous id */
+    uint64_t ms = (uint64_t)bx_wall_ms(), prev, next;
+    do {
+        prev = __atomic_load_n(&last, __ATOMIC_RELAXED);
+        next = ms << 12;
+        if (next <= prev)
+            next = prev + 1; /* same ms (or clock went back): count on */
+    } while (!__atomic_compare_exchange_n(&last, &prev, next, false, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    uint64_t t = next >> 12;
     uint8_t b[16];
     bx_random_bytes(b, 16);
-    uint64_t ms = (uint64_t)bx_wall_ms();
     for (int i = 0; i < 6; i++)
-        b[i] = (uint8_t)(ms >> (40 - 8 * i));
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x70);
+        b[i] = (uint8_t)(t >> (40 - 8 * i));
+    b[6] = (uint8_t)(0x70 | ((next >> 8) & 0x0f));
+    b[7] = (uint8_t)(next & 0xff);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
     uuid_format(b, out);
 }

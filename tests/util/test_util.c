@@ -282,6 +282,14 @@ TEST(sha256_hex_uuid)
     bx_uuid_v7(u7b);
     CHECK(u7a[14] == '7');
     CHECK(strcmp(u7a, u7b) < 0); /* time-ordered across milliseconds */
+    char prev[37], cur[37];
+    bx_uuid_v7(prev);
+    for (int i = 0; i < 10000; i++) { /* and strictly increasing within one */
+        bx_uuid_v7(cur);
+        CHECK(strcmp(prev, cur) < 0);
+        CHECK(cur[14] == '7' && strchr("89ab", cur[19]));
+        memcpy(prev, cur, sizeof cur);
+    }
     CHECK(bx_ct_equal("abc", "abc", 3));
     CHECK(!bx_ct_equal("abc", "abd", 3));
 }
