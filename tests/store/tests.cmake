@@ -1,0 +1,15 @@
+# The store's crash test: a writer child is SIGKILLed at random points at
+# least 100 times; after each kill the database must pass integrity_check
+# and hold every acknowledged row. See tests/store/crash.c.
+if(TARGET bx_store)
+  add_executable(store_crash ${CMAKE_CURRENT_LIST_DIR}/crash.c)
+  target_include_directories(store_crash PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_compile_options(store_crash PRIVATE ${BX_WARNINGS})
+  target_link_libraries(store_crash PRIVATE bx_store)
+  add_test(NAME store/crash COMMAND store_crash 120)
+  set_tests_properties(store/crash PROPERTIES TIMEOUT 600)
+  # Proof that the crash test can fail: acknowledging before the commit is
+  # a planted bug it must catch.
+  add_test(NAME store/crash-selftest COMMAND store_crash 60 --plant-early-ack)
+  set_tests_properties(store/crash-selftest PROPERTIES WILL_FAIL TRUE TIMEOUT 600)
+endif()
