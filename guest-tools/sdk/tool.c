@@ -287,16 +287,24 @@ static js *read_stdin(char *err, size_t err_cap)
 {
     sb b;
     sb_init(&b);
-    char chunk[65536];
+    /* on the heap: the wasm shadow stack is only 64 KiB */
+    enum { CHUNK = 65536 };
+    char *chunk = malloc(CHUNK);
+    if (!chunk) {
+        snprintf(err, err_cap, "out of memory");
+        return NULL;
+    }
     size_t r;
-    while ((r = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+    while ((r = fread(chunk, 1, CHUNK, stdin)) > 0) {
         if (b.len + r > TOOL_MAX_INPUT) {
+            free(chunk);
             sb_free(&b);
             snprintf(err, err_cap, "input on stdin is larger than %u bytes", TOOL_MAX_INPUT);
             return NULL;
         }
         sb_putn(&b, chunk, r);
     }
+    free(chunk);
     char perr[200];
     js *v = js_parse(sb_str(&b), b.len, perr, sizeof perr);
     sb_free(&b);
@@ -533,4 +541,77 @@ const char *tool_errno_str(int e)
     case ENAMETOOLONG: return "file name too long";
     default: return strerror(e);
     }
+}
+
+/* mkdir -p for the parents of path (an absolute guest path). */
+static int make_parents(char *path, tool_out *out)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+                int e = errno;
+                tool_fail(out, "cannot create directory %s: %s", path, tool_errno_str(e));
+                *p = '/';
+                return -1;
+            }
+        } else if (!S_ISDIR(st.st_mode)) {
+            tool_fail(out, "cannot create %s: %s exists and is not a directory", path, path);
+            *p = '/';
+            return -1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+static int write_atomic(const char *path, const char *data, size_t len, tool_out *out)
+{
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 32);
+    if (!tmp) return tool_fail(out, "out of memory");
+    const char *slash = strrchr(path, '/');
+    snprintf(tmp, pl + 32, "%.*s/.%s.%08x.tmp", (int)(slash - path), path, slash + 1, (unsigned)arc4random());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return tool_fail(out, "cannot write %s: %s", path, tool_errno_str(e));
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            return tool_fail(out, "cannot write %s: %s", path, tool_errno_str(e));
+        }
+        off += (size_t)w;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        return tool_fail(out, "cannot replace %s: %s", path, tool_errno_str(e));
+    }
+    free(tmp);
+    return 0;
+}
+
+int tool_write_file(const char *path, const char *data, size_t len, bool parents, tool_out *out)
+{
+    if (parents) {
+        char *p = strdup(path);
+        if (!p) return tool_fail(out, "out of memory");
+        int r = make_parents(p, out);
+        free(p);
+        if (r != 0) return 1;
+    }
+    return write_atomic(path, data, len, out);
 }

@@ -85,6 +85,10 @@ char *tool_abs_path(const char *path);
 /* Reads a whole file (at most max bytes; -2 when larger, -1 on error with
  * errno set). On success *out is malloc'd and NUL-terminated. */
 long tool_read_file(const char *path, size_t max, char **out);
+/* Writes a whole file: temporary file beside it, then rename, so readers
+ * never see half a file. parents: create missing parent directories.
+ * Returns 0, or 1 after tool_fail(). path is an absolute guest path. */
+int tool_write_file(const char *path, const char *data, size_t len, bool parents, tool_out *out);
 /* Integer input field with a default, clamped to [lo, hi]. */
 long tool_get_int(const js *input, const char *key, long fallback, long lo, long hi);
 /* strerror with a guest-friendly wording for the common cases. */
