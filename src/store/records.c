@@ -148,10 +148,13 @@ bx_err store_usage_aggregate(store *st, const store_usage_query *q, store_usage_
         return bx_error_set(out_error, BX_INVALID, -1, "store_usage_aggregate: NULL argument");
     memset(out_list, 0, sizeof *out_list);
     store_stmt_id id;
+    bool one = q->session_id != NULL;
     switch (q->group) {
-    case STORE_USAGE_BY_DAY: id = STMT_USAGE_BY_DAY; break;
-    case STORE_USAGE_BY_MODEL: id = STMT_USAGE_BY_MODEL; break;
-    case STORE_USAGE_BY_SESSION: id = STMT_USAGE_BY_SESSION; break;
+    case STORE_USAGE_BY_DAY: id = one ? STMT_USAGE_S_BY_DAY : STMT_USAGE_BY_DAY; break;
+    case STORE_USAGE_BY_MODEL: id = one ? STMT_USAGE_S_BY_MODEL : STMT_USAGE_BY_MODEL; break;
+    case STORE_USAGE_BY_SESSION:
+        id = one ? STMT_USAGE_S_BY_SESSION : STMT_USAGE_BY_SESSION;
+        break;
     default:
         return bx_error_set(out_error, BX_INVALID, -1, "usage: unknown grouping %d",
                             (int)q->group);
@@ -171,7 +174,8 @@ bx_err store_usage_aggregate(store *st, const store_usage_query *q, store_usage_
     STMT_OR_FAIL(s, id);
     sqlite3_bind_int64(s, 1, q->from_ms);
     sqlite3_bind_int64(s, 2, q->to_ms ? q->to_ms : INT64_MAX);
-    store__bind_text(s, 3, q->session_id);
+    if (one)
+        sqlite3_bind_text(s, 3, q->session_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, STORE_MAX_MESSAGES);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -284,9 +288,10 @@ bx_err store_audit_entries_list(store *st, const char *session_id, int64_t befor
     size_t cap = 0;
     store_conn *c = store__acquire(st);
     sqlite3_stmt *s;
-    STMT_OR_FAIL(s, STMT_AUDIT_LIST);
+    STMT_OR_FAIL(s, session_id ? STMT_AUDIT_LIST_SESSION : STMT_AUDIT_LIST);
     sqlite3_bind_int64(s, 1, before_id ? before_id : INT64_MAX);
-    store__bind_text(s, 2, session_id);
+    if (session_id)
+        sqlite3_bind_text(s, 2, session_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, (int64_t)limit);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

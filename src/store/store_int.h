@@ -24,10 +24,14 @@
     "id, name, schedule, prompt, agent, model, enabled, created_at, updated_at, " \
     "next_run_at, last_run_at"
 #define CRON_RUN_COLS "id, job_id, session_id, status, started_at, ended_at, error"
+#define AUDIT_COLS                                                                \
+    "id, at, coalesce(session_id, ''), coalesce(tool_call_id, ''), tool, "        \
+    "input_sha256, decision, outcome, duration_ms"
 #define USAGE_SUMS                                                                \
     "count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), "   \
     "sum(cache_write_tokens), sum(cost_usd)"
-#define USAGE_RANGE "at >= ?1 AND at < ?2 AND (?3 IS NULL OR session_id = ?3)"
+#define USAGE_RANGE "at >= ?1 AND at < ?2"
+#define USAGE_RANGE_SESSION "session_id = ?3 AND at >= ?1 AND at < ?2"
 
 /* X(name, sql) */
 #define STORE_STMTS(X)                                                            \
@@ -89,12 +93,19 @@
       " FROM usage WHERE " USAGE_RANGE " GROUP BY k ORDER BY k LIMIT ?4")         \
     X(USAGE_BY_SESSION, "SELECT coalesce(session_id, '') AS k, " USAGE_SUMS       \
       " FROM usage WHERE " USAGE_RANGE " GROUP BY k ORDER BY k LIMIT ?4")         \
+    /* The same three for one session, so usage_session serves them. */         \
+    X(USAGE_S_BY_DAY, "SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS k, " \
+      USAGE_SUMS " FROM usage WHERE " USAGE_RANGE_SESSION " GROUP BY k ORDER BY k LIMIT ?4") \
+    X(USAGE_S_BY_MODEL, "SELECT provider || '/' || model AS k, " USAGE_SUMS       \
+      " FROM usage WHERE " USAGE_RANGE_SESSION " GROUP BY k ORDER BY k LIMIT ?4") \
+    X(USAGE_S_BY_SESSION, "SELECT coalesce(session_id, '') AS k, " USAGE_SUMS     \
+      " FROM usage WHERE " USAGE_RANGE_SESSION " GROUP BY k ORDER BY k LIMIT ?4") \
     X(AUDIT_INSERT, "INSERT INTO audit_log(at, session_id, tool_call_id, tool, "  \
       "input_sha256, decision, outcome, duration_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)") \
-    X(AUDIT_LIST, "SELECT id, at, coalesce(session_id, ''), "                     \
-      "coalesce(tool_call_id, ''), tool, input_sha256, decision, outcome, "       \
-      "duration_ms FROM audit_log WHERE id < ?1 AND (?2 IS NULL OR session_id = ?2) " \
+    X(AUDIT_LIST, "SELECT " AUDIT_COLS " FROM audit_log WHERE id < ?1 "           \
       "ORDER BY id DESC LIMIT ?3")                                                \
+    X(AUDIT_LIST_SESSION, "SELECT " AUDIT_COLS " FROM audit_log "                 \
+      "WHERE session_id = ?2 AND id < ?1 ORDER BY id DESC LIMIT ?3")              \
     X(CRON_JOB_INSERT, "INSERT INTO cron_jobs(id, name, schedule, prompt, agent, " \
       "model, enabled, created_at, updated_at, next_run_at) "                     \
       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8,?9)")                                    \
