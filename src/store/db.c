@@ -125,6 +125,9 @@ static bx_err conn_open(store *st, store_conn *c, bool first, bool sync_normal,
         err = conn_pragma(st, c, sync_normal ? "PRAGMA synchronous = NORMAL"
                                              : "PRAGMA synchronous = FULL",
                           NULL, out_error);
+    /* After a burst the WAL is cut back to this size at checkpoints. */
+    if (!err)
+        err = conn_pragma(st, c, "PRAGMA journal_size_limit = 67108864", NULL, out_error);
     if (!err)
         err = conn_pragma(st, c, "PRAGMA foreign_keys = ON", NULL, out_error);
     if (!err)

@@ -201,7 +201,14 @@ bx_err store_events_list(store *st, const char *session_id, int64_t after_seq, s
     sqlite3_bind_int64(s, 2, after_seq);
     sqlite3_bind_int64(s, 3, (int64_t)limit);
     int rc;
+    size_t bytes = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 3);
+        if (out_list->len > 0 && bytes + n > STORE_MAX_RESULT) {
+            rc = SQLITE_DONE; /* a short page; the caller goes on after it */
+            break;
+        }
+        bytes += n;
         store_event *ev = store__grow((void **)&out_list->items, &out_list->len, &cap,
                                       sizeof *ev);
         ev->seq = sqlite3_column_int64(s, 0);

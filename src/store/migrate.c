@@ -212,7 +212,9 @@ bx_err store__migrate(store *st, store_conn *c, bx_error *out_error)
             err = read_pragma_int(st, c, "application_id", &app_id, out_error);
         if (!err)
             err = check_version(st, version, app_id, out_error);
+        bool migrated = false;
         if (!err && version < known) {
+            migrated = true;
             char what[64];
             snprintf(what, sizeof what, "migration %d", version + 1);
             err = exec(st, c, migrations[version], what, out_error);
@@ -230,6 +232,8 @@ bx_err store__migrate(store *st, store_conn *c, bx_error *out_error)
         err = store__commit(st, c, out_error);
         if (err)
             return err;
-        bx_log(BX_LOG_DEBUG, "store", "%s: schema at version %d", st->path, version + 1);
+        if (migrated)
+            bx_log(BX_LOG_INFO, "store", "%s: migrated to schema version %d", st->path,
+                   version + 1);
     }
 }

@@ -552,7 +552,15 @@ bx_err store_messages_get(store *st, const char *session_id, int64_t after_seq, 
     sqlite3_bind_int64(s, 2, after_seq);
     sqlite3_bind_int64(s, 3, (int64_t)limit);
     int rc;
+    size_t bytes = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        /* Text size first (column_bytes of a TEXT column does no conversion). */
+        size_t n = (size_t)sqlite3_column_bytes(s, 3);
+        if (out_list->len > 0 && bytes + n > STORE_MAX_RESULT) {
+            rc = SQLITE_DONE; /* a short page; the caller goes on after it */
+            break;
+        }
+        bytes += n;
         store_message *m = store__grow((void **)&out_list->items, &out_list->len, &cap,
                                        sizeof *m);
         store__col_copy(s, 0, m->session_id, sizeof m->session_id);
@@ -835,12 +843,20 @@ bx_err store_tool_calls_list(store *st, const char *session_id, store_tool_call_
     sqlite3_bind_text(s, 1, session_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, STORE_MAX_MESSAGES);
     int rc;
+    size_t bytes = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        bytes += (size_t)sqlite3_column_bytes(s, 4) + (size_t)sqlite3_column_bytes(s, 5);
+        if (bytes > STORE_MAX_RESULT) {
+            err = bx_error_set(out_error, BX_TOOBIG, -1,
+                               "tool calls of session %s: more than %u bytes; get them one by one",
+                               session_id, STORE_MAX_RESULT);
+            break;
+        }
         store_tool_call *tc = store__grow((void **)&out_list->items, &out_list->len, &cap,
                                           sizeof *tc);
         read_tool_call(s, tc);
     }
-    if (rc != SQLITE_DONE)
+    if (!err && rc != SQLITE_DONE)
         err = store__fail(st, c, rc, "list tool calls", out_error);
     store__done(s);
 out:

@@ -38,6 +38,7 @@
 #define STORE_MAX_TEXT (64u << 20)    /* JSON documents, tool output */
 #define STORE_MAX_PAGE 1000           /* rows in one page of a list */
 #define STORE_MAX_MESSAGES 100000     /* messages in one store_messages_get */
+#define STORE_MAX_RESULT (256u << 20) /* text bytes in one list result */
 
 typedef struct store store;
 
@@ -153,7 +154,9 @@ typedef struct store_message_list {
 bx_err store_message_append(store *st, const char *session_id, const store_message_new *m,
                             int64_t *out_seq, bx_error *out_error);
 /* Messages with seq > after_seq in order; limit 0 = up to
- * STORE_MAX_MESSAGES. BX_NOTFOUND when the session does not exist. */
+ * STORE_MAX_MESSAGES. A page stops early (but holds at least one message)
+ * when its text would pass STORE_MAX_RESULT bytes: continue after the last
+ * seq returned. BX_NOTFOUND when the session does not exist. */
 bx_err store_messages_get(store *st, const char *session_id, int64_t after_seq, size_t limit,
                           store_message_list *out_list, bx_error *out_error);
 void store_message_list_release(store_message_list *l);
@@ -189,7 +192,8 @@ bx_err store_events_append(store *st, const char *session_id, const bx_slice *ev
 bx_err store_event_last_seq(store *st, const char *session_id, int64_t *out_seq,
                             bx_error *out_error);
 /* Events with seq > after_seq in order; limit 0 = 1000, at most
- * STORE_MAX_MESSAGES. BX_NOTFOUND when the session does not exist. */
+ * STORE_MAX_MESSAGES; stops early like store_messages_get past
+ * STORE_MAX_RESULT bytes. BX_NOTFOUND when the session does not exist. */
 bx_err store_events_list(store *st, const char *session_id, int64_t after_seq, size_t limit,
                          store_event_list *out_list, bx_error *out_error);
 void store_event_list_release(store_event_list *l);
@@ -251,7 +255,8 @@ bx_err store_tool_call_update(store *st, const char *session_id, const char *id,
 bx_err store_tool_call_get(store *st, const char *session_id, const char *id,
                            store_tool_call *out_call, bx_error *out_error);
 /* A session's tool calls in the order they were recorded (at most
- * STORE_MAX_MESSAGES). */
+ * STORE_MAX_MESSAGES); BX_TOOBIG if their inputs and outputs together pass
+ * STORE_MAX_RESULT bytes (fetch them one by one then). */
 bx_err store_tool_calls_list(store *st, const char *session_id, store_tool_call_list *out_list,
                              bx_error *out_error);
 void store_tool_call_release(store_tool_call *c);
