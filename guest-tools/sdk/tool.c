@@ -165,9 +165,12 @@ void tool_print_spec(const tool_def *def, sb *out)
     sb_puts(out, "],\"additionalProperties\":false}}\n");
 }
 
+/* Field name -> flag name: snake_case to kebab-case; a field named like a
+ * short option ("-A") is the flag --A. */
 static void kebab(const char *name, char *out, size_t cap)
 {
     size_t i = 0;
+    while (*name == '-') name++;
     for (; name[i] && i + 1 < cap; i++) out[i] = name[i] == '_' ? '-' : name[i];
     out[i] = 0;
 }
@@ -344,33 +347,40 @@ js *tool_parse_args(const tool_def *def, int argc, char **argv, char *err, size_
     if (!obj->items || !obj->keys) goto fail;
     for (int a = 1; a < argc; a++) {
         const char *arg = argv[a];
-        if (strncmp(arg, "--", 2) != 0) {
+        if (arg[0] != '-' || arg[1] == 0) {
             snprintf(err, err_cap, "unexpected argument '%s' (options are --kebab-case)", arg);
             goto fail;
         }
+        /* "--name" or, for fields named like short options, "-A" */
+        const char *body = arg[1] == '-' ? arg + 2 : arg + 1;
         char name[128];
-        const char *eq = strchr(arg + 2, '=');
-        size_t nl = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        if (nl == 0 || nl >= sizeof name) {
+        const char *eq = strchr(body, '=');
+        size_t nl = eq ? (size_t)(eq - body) : strlen(body);
+        if (nl == 0 || nl + 2 >= sizeof name) {
             snprintf(err, err_cap, "bad option '%s'", arg);
             goto fail;
         }
-        for (size_t i = 0; i < nl; i++) name[i] = arg[2 + i] == '-' ? '_' : arg[2 + i];
+        for (size_t i = 0; i < nl; i++) name[i] = body[i] == '-' ? '_' : body[i];
         name[nl] = 0;
         const tool_param *p = find_param(def, name);
         if (!p) {
-            snprintf(err, err_cap, "unknown option '--%.*s' (see --help)", (int)nl, arg + 2);
+            memmove(name + 1, name, nl + 1);
+            name[0] = '-';
+            p = find_param(def, name);
+        }
+        if (!p) {
+            snprintf(err, err_cap, "unknown option '%s' (see --help)", arg);
             goto fail;
         }
         if (js_get(obj, name)) {
-            snprintf(err, err_cap, "option '--%.*s' given twice", (int)nl, arg + 2);
+            snprintf(err, err_cap, "option '%s' given twice", arg);
             goto fail;
         }
         const char *text = eq ? eq + 1 : NULL;
         bool is_bool = strcmp(p->type, "boolean") == 0;
         if (!text && !is_bool) {
             if (a + 1 >= argc) {
-                snprintf(err, err_cap, "option '--%.*s' needs a value", (int)nl, arg + 2);
+                snprintf(err, err_cap, "option '%s' needs a value", arg);
                 goto fail;
             }
             text = argv[++a];
