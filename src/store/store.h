@@ -12,6 +12,7 @@
  * call borrows one for its duration, so reads run in parallel. Writers in
  * the same process queue on one mutex before BEGIN IMMEDIATE; writers in
  * other processes are waited for up to busy_timeout_ms, then BX_BUSY.
+ * A handle must not be used across fork(): a child process opens its own.
  *
  * Conventions:
  *   - Times are milliseconds since the Unix epoch (UTC), from bx_wall_ms().
@@ -331,8 +332,8 @@ typedef struct store_audit_new {
     const char *session_id;   /* may be NULL */
     const char *tool_call_id; /* may be NULL */
     const char *tool;
-    const void *input;        /* the tool input as received, any bytes; */
-    size_t input_len;         /* only its SHA-256 is kept */
+    const void *input;        /* the tool input as received, any bytes (not */
+    size_t input_len;         /* NUL-terminated; 0 = empty); only its SHA-256 is kept */
     store_decision decision;
     store_outcome outcome;
     int64_t duration_ms;      /* >= 0 */
