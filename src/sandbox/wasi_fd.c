@@ -401,6 +401,11 @@ WASI_FN(fd_seek)
     int64_t off = (int64_t)A64(1);
     uint32_t whence = A32(2);
     uint64_t need = (whence == 1 && off == 0) ? R_FD_TELL : R_FD_SEEK;
+    uint32_t fdn = A32(0);
+    if (fdn < c->n_fds && (c->fds[fdn].kind == SANDBOX__FD_STDIN ||
+                           c->fds[fdn].kind == SANDBOX__FD_STDOUT ||
+                           c->fds[fdn].kind == SANDBOX__FD_STDERR))
+        return WASI_ESPIPE; /* a stream, as lseek on a pipe or tty says */
     sandbox__fd *f = sandbox__get_fd(c, A32(0), need, &e);
     if (!f) {
         /* fd_seek(CUR, 0) is also allowed with only FD_SEEK */

@@ -135,7 +135,8 @@ WASI_FN(path_open)
     int parent_host = d->host;
     int hfd = -1;
     errno = 0;
-    bx_err err = bx_open_beneath(parent_host, path, flags, 0666, &hfd);
+    /* mode only with O_CREAT: util treats O_DIRECTORY as part of O_TMPFILE */
+    bx_err err = bx_open_beneath(parent_host, path, flags, (flags & O_CREAT) ? 0666 : 0, &hfd);
     if (err)
         return resolve_errno(err);
     struct stat st;

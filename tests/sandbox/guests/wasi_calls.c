@@ -1,0 +1,467 @@
+/* wasi_calls.c: a guest that exercises WASI preview1 calls directly and
+ * checks each result (values and exact errnos). argv[1] names the group;
+ * it prints "ok <group>" when every check passed, "FAIL ..." lines
+ * otherwise, and exits 0 / 1. The host test (test_wasi.c) sets up the
+ * preopens: fd 3 = "/" (read-write), fd 4 = "/ro" (read-only, holding
+ * ro.txt = "read only\n"), and checks side effects on the host. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wasi/api.h>
+
+static int failures;
+#define EXPECT(cond)                                                       \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            printf("FAIL %s:%d: %s\n", __func__, __LINE__, #cond);         \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+#define EXPECT_ERR(expr, want)                                             \
+    do {                                                                   \
+        int got_ = (int)(expr);                                            \
+        if (got_ != (want)) {                                              \
+            printf("FAIL %s:%d: %s = %d, want %d\n", __func__, __LINE__, #expr, got_, (int)(want)); \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+#define RW 3
+#define RO 4
+
+/* Raw imports for pointer/length abuse the typed wrappers cannot express. */
+#define RAW(name) __attribute__((import_module("wasi_snapshot_preview1"), import_name(name)))
+RAW("fd_write") int32_t raw_fd_write(int32_t fd, int32_t iovs, int32_t n, int32_t out);
+RAW("fd_read") int32_t raw_fd_read(int32_t fd, int32_t iovs, int32_t n, int32_t out);
+RAW("path_open")
+int32_t raw_path_open(int32_t fd, int32_t dirflags, int32_t path, int32_t path_len, int32_t oflags,
+                      int64_t base, int64_t inh, int32_t fdflags, int32_t out);
+RAW("args_get") int32_t raw_args_get(int32_t argv, int32_t buf);
+RAW("random_get") int32_t raw_random_get(int32_t buf, int32_t len);
+RAW("fd_readdir")
+int32_t raw_fd_readdir(int32_t fd, int32_t buf, int32_t len, int64_t cookie, int32_t used);
+RAW("proc_raise") int32_t raw_proc_raise(int32_t sig);
+RAW("poll_oneoff") int32_t raw_poll_oneoff(int32_t in, int32_t out, int32_t n, int32_t nev);
+
+static const __wasi_rights_t ALL = ~(__wasi_rights_t)0;
+
+static __wasi_fd_t open_at(__wasi_fd_t dir, const char *path, __wasi_oflags_t of,
+                           __wasi_fdflags_t ff, __wasi_errno_t *err)
+{
+    __wasi_fd_t fd = (__wasi_fd_t)-1;
+    *err = __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, path, of, ALL, ALL, ff, &fd);
+    return fd;
+}
+
+static size_t wr(__wasi_fd_t fd, const char *s)
+{
+    __wasi_ciovec_t iov = {(const uint8_t *)s, strlen(s)};
+    __wasi_size_t n = 0;
+    if (__wasi_fd_write(fd, &iov, 1, &n))
+        return (size_t)-1;
+    return n;
+}
+
+static void t_args(int argc, char **argv)
+{
+    EXPECT(argc == 4);
+    EXPECT(argc > 3 && strcmp(argv[2], "alpha") == 0 && strcmp(argv[3], "β gamma") == 0);
+    __wasi_size_t n, len;
+    EXPECT_ERR(__wasi_args_sizes_get(&n, &len), 0);
+    EXPECT(n == 4);
+    EXPECT_ERR(raw_args_get(0x7ffffff0, 0x7ffffff0), __WASI_ERRNO_FAULT);
+}
+
+static void t_environ(void)
+{
+    extern char **environ;
+    int n = 0;
+    for (char **e = environ; *e; e++)
+        n++;
+    EXPECT(n == 2);
+    EXPECT(getenv("FOO") && strcmp(getenv("FOO"), "bar") == 0);
+    EXPECT(getenv("EMPTY") && strcmp(getenv("EMPTY"), "") == 0);
+    EXPECT(getenv("PATH") == NULL && getenv("HOME") == NULL);
+}
+
+static void t_clock(void)
+{
+    __wasi_timestamp_t r, a, b, w;
+    EXPECT_ERR(__wasi_clock_res_get(__WASI_CLOCKID_MONOTONIC, &r), 0);
+    EXPECT(r > 0 && r <= 1000000);
+    EXPECT_ERR(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &a), 0);
+    EXPECT_ERR(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &b), 0);
+    EXPECT(b >= a);
+    EXPECT_ERR(__wasi_clock_time_get(__WASI_CLOCKID_REALTIME, 1, &w), 0);
+    printf("realtime %llu\n", (unsigned long long)(w / 1000000000ull));
+    EXPECT_ERR(__wasi_clock_time_get(__WASI_CLOCKID_PROCESS_CPUTIME_ID, 1, &a), 0);
+    EXPECT_ERR(__wasi_clock_time_get(99, 1, &a), __WASI_ERRNO_INVAL);
+    EXPECT_ERR(__wasi_clock_res_get(99, &a), __WASI_ERRNO_INVAL);
+}
+
+static void t_random(void)
+{
+    uint8_t a[32] = {0}, b[32] = {0};
+    EXPECT_ERR(__wasi_random_get(a, sizeof a), 0);
+    EXPECT_ERR(__wasi_random_get(b, sizeof b), 0);
+    EXPECT(memcmp(a, b, sizeof a) != 0);
+    EXPECT_ERR(raw_random_get(-16, 32), __WASI_ERRNO_FAULT);
+}
+
+static void t_stdio(void)
+{
+    char buf[64];
+    __wasi_iovec_t iov = {(uint8_t *)buf, sizeof buf - 1};
+    __wasi_size_t n = 0;
+    EXPECT_ERR(__wasi_fd_read(0, &iov, 1, &n), 0);
+    buf[n] = '\0';
+    EXPECT(n == 9 && strcmp(buf, "from host") == 0);
+    EXPECT_ERR(__wasi_fd_read(0, &iov, 1, &n), 0);
+    EXPECT(n == 0); /* end of input */
+    __wasi_fdstat_t st;
+    EXPECT_ERR(__wasi_fd_fdstat_get(1, &st), 0);
+    EXPECT(st.fs_rights_base & __WASI_RIGHTS_FD_WRITE);
+    EXPECT(!(st.fs_rights_base & __WASI_RIGHTS_FD_READ));
+    EXPECT_ERR(__wasi_fd_read(1, &iov, 1, &n), __WASI_ERRNO_NOTCAPABLE);
+    __wasi_filesize_t pos;
+    EXPECT_ERR(__wasi_fd_seek(1, 0, __WASI_WHENCE_CUR, &pos), __WASI_ERRNO_SPIPE);
+    EXPECT(wr(2, "to stderr\n") == 10);
+    /* Several iovecs in one call. */
+    __wasi_ciovec_t v[3] = {{(const uint8_t *)"a", 1}, {(const uint8_t *)"", 0},
+                            {(const uint8_t *)"bc\n", 3}};
+    EXPECT_ERR(__wasi_fd_write(1, v, 3, &n), 0);
+    EXPECT(n == 4);
+}
+
+static void t_files(void)
+{
+    __wasi_errno_t e;
+    __wasi_fd_t fd = open_at(RW, "f.txt", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC, 0, &e);
+    EXPECT_ERR(e, 0);
+    EXPECT(fd > 4);
+    EXPECT(wr(fd, "hello world") == 11);
+    __wasi_filesize_t pos = 0;
+    EXPECT_ERR(__wasi_fd_tell(fd, &pos), 0);
+    EXPECT(pos == 11);
+    EXPECT_ERR(__wasi_fd_seek(fd, 6, __WASI_WHENCE_SET, &pos), 0);
+    EXPECT(pos == 6);
+    char buf[32] = {0};
+    __wasi_iovec_t iov = {(uint8_t *)buf, 5};
+    __wasi_size_t n = 0;
+    EXPECT_ERR(__wasi_fd_read(fd, &iov, 1, &n), 0);
+    EXPECT(n == 5 && memcmp(buf, "world", 5) == 0);
+    EXPECT_ERR(__wasi_fd_seek(fd, -5, __WASI_WHENCE_END, &pos), 0);
+    EXPECT(pos == 6);
+    EXPECT_ERR(__wasi_fd_seek(fd, 0, 7, &pos), __WASI_ERRNO_INVAL);
+    EXPECT_ERR(__wasi_fd_seek(fd, -100, __WASI_WHENCE_SET, &pos), __WASI_ERRNO_INVAL);
+    __wasi_ciovec_t cv = {(const uint8_t *)"HELLO", 5};
+    EXPECT_ERR(__wasi_fd_pwrite(fd, &cv, 1, 0, &n), 0);
+    EXPECT(n == 5);
+    memset(buf, 0, sizeof buf);
+    iov.buf_len = 11;
+    EXPECT_ERR(__wasi_fd_pread(fd, &iov, 1, 0, &n), 0);
+    EXPECT(n == 11 && memcmp(buf, "HELLO world", 11) == 0);
+    EXPECT_ERR(__wasi_fd_tell(fd, &pos), 0);
+    EXPECT(pos == 6); /* pread/pwrite leave the offset alone */
+    __wasi_filestat_t st;
+    EXPECT_ERR(__wasi_fd_filestat_get(fd, &st), 0);
+    EXPECT(st.size == 11 && st.filetype == __WASI_FILETYPE_REGULAR_FILE && st.nlink == 1);
+    EXPECT_ERR(__wasi_fd_filestat_set_size(fd, 5), 0);
+    EXPECT_ERR(__wasi_fd_filestat_get(fd, &st), 0);
+    EXPECT(st.size == 5);
+    EXPECT_ERR(__wasi_fd_allocate(fd, 0, 100), 0);
+    EXPECT_ERR(__wasi_fd_filestat_get(fd, &st), 0);
+    EXPECT(st.size == 100);
+    EXPECT_ERR(__wasi_fd_filestat_set_size(fd, 5), 0);
+    EXPECT_ERR(__wasi_fd_advise(fd, 0, 5, __WASI_ADVICE_SEQUENTIAL), 0);
+    EXPECT_ERR(__wasi_fd_advise(fd, 0, 5, 9), __WASI_ERRNO_INVAL);
+    EXPECT_ERR(__wasi_fd_sync(fd), 0);
+    EXPECT_ERR(__wasi_fd_datasync(fd), 0);
+    EXPECT_ERR(__wasi_fd_filestat_set_times(fd, 1000000000ull, 2000000000ull,
+                                            __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM), 0);
+    EXPECT_ERR(__wasi_fd_filestat_get(fd, &st), 0);
+    EXPECT(st.atim == 1000000000ull && st.mtim == 2000000000ull);
+    EXPECT_ERR(__wasi_fd_filestat_set_times(fd, 0, 0, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_ATIM_NOW),
+               __WASI_ERRNO_INVAL);
+    /* append mode */
+    __wasi_fdstat_t fs;
+    EXPECT_ERR(__wasi_fd_fdstat_get(fd, &fs), 0);
+    EXPECT(fs.fs_filetype == __WASI_FILETYPE_REGULAR_FILE);
+    EXPECT(fs.fs_rights_base & __WASI_RIGHTS_FD_WRITE);
+    EXPECT_ERR(__wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_APPEND), 0);
+    EXPECT_ERR(__wasi_fd_fdstat_get(fd, &fs), 0);
+    EXPECT(fs.fs_flags & __WASI_FDFLAGS_APPEND);
+    EXPECT_ERR(__wasi_fd_seek(fd, 0, __WASI_WHENCE_SET, &pos), 0);
+    EXPECT(wr(fd, "!\n") == 2);
+    EXPECT_ERR(__wasi_fd_filestat_get(fd, &st), 0);
+    EXPECT(st.size == 7);
+    /* rights only shrink */
+    EXPECT_ERR(__wasi_fd_fdstat_set_rights(fd, fs.fs_rights_base & ~__WASI_RIGHTS_FD_WRITE, 0), 0);
+    EXPECT(wr(fd, "x") == (size_t)-1);
+    EXPECT_ERR(__wasi_fd_fdstat_set_rights(fd, fs.fs_rights_base, 0), __WASI_ERRNO_NOTCAPABLE);
+    /* renumber and close */
+    __wasi_fd_t fd2 = open_at(RW, "f.txt", 0, 0, &e);
+    EXPECT_ERR(e, 0);
+    EXPECT_ERR(__wasi_fd_renumber(fd2, fd), 0);
+    EXPECT_ERR(__wasi_fd_close(fd2), __WASI_ERRNO_BADF);
+    iov.buf_len = 7;
+    EXPECT_ERR(__wasi_fd_read(fd, &iov, 1, &n), 0);
+    EXPECT(n == 7 && memcmp(buf, "HELLO!\n", 7) == 0);
+    EXPECT_ERR(__wasi_fd_close(fd), 0);
+    EXPECT_ERR(__wasi_fd_close(fd), __WASI_ERRNO_BADF);
+    EXPECT_ERR(__wasi_fd_renumber(77, 3), __WASI_ERRNO_BADF);
+    /* errors from path_open */
+    open_at(RW, "missing.txt", 0, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_NOENT);
+    open_at(RW, "f.txt", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_EXIST);
+    open_at(RW, "f.txt/x", 0, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_NOTDIR);
+    open_at(RW, "f.txt", __WASI_OFLAGS_DIRECTORY, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_NOTDIR);
+    open_at(RW, "/etc/passwd", 0, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_NOTCAPABLE);
+    open_at(RW, "../x", 0, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_NOTCAPABLE);
+    open_at(99, "f.txt", 0, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_BADF);
+    __wasi_fd_t out;
+    EXPECT_ERR(raw_path_open(RW, 0, 0x7ffffff0, 100, 0, -1, -1, 0, (int32_t)(intptr_t)&out),
+               __WASI_ERRNO_FAULT);
+    EXPECT_ERR(raw_path_open(RW, 0, (int32_t)(intptr_t) "f.txt", 5, 0, -1, -1, 0, -4),
+               __WASI_ERRNO_FAULT);
+    EXPECT_ERR(raw_path_open(RW, 0, 0, 100000, 0, -1, -1, 0, (int32_t)(intptr_t)&out),
+               __WASI_ERRNO_NAMETOOLONG);
+}
+
+static int list_dir(__wasi_fd_t dir, size_t bufsize, char *names, size_t cap)
+{
+    static uint8_t buf[4096];
+    __wasi_dircookie_t cookie = 0;
+    int count = 0;
+    names[0] = '\0';
+    for (;;) {
+        __wasi_size_t used = 0;
+        if (__wasi_fd_readdir(dir, buf, bufsize, cookie, &used))
+            return -1;
+        size_t pos = 0;
+        while (pos + sizeof(__wasi_dirent_t) <= used) {
+            __wasi_dirent_t d;
+            memcpy(&d, buf + pos, sizeof d);
+            if (pos + sizeof d + d.d_namlen > used)
+                break; /* cut entry: read again from its cookie */
+            char name[256] = {0};
+            memcpy(name, buf + pos + sizeof d, d.d_namlen < 255 ? d.d_namlen : 255);
+            if (strcmp(name, ".") && strcmp(name, "..")) {
+                strncat(names, name, cap - strlen(names) - 2);
+                strncat(names, d.d_type == __WASI_FILETYPE_DIRECTORY ? "/," : ",",
+                        cap - strlen(names) - 1);
+                count++;
+            }
+            cookie = d.d_next;
+            pos += sizeof d + d.d_namlen;
+        }
+        if (used < bufsize)
+            return count;
+    }
+}
+
+static void t_dirs(void)
+{
+    __wasi_errno_t e;
+    EXPECT_ERR(__wasi_path_create_directory(RW, "d"), 0);
+    EXPECT_ERR(__wasi_path_create_directory(RW, "d"), __WASI_ERRNO_EXIST);
+    EXPECT_ERR(__wasi_path_create_directory(RW, "nope/d"), __WASI_ERRNO_NOENT);
+    __wasi_fd_t f = open_at(RW, "d/a.txt", __WASI_OFLAGS_CREAT, 0, &e);
+    EXPECT_ERR(e, 0);
+    EXPECT(wr(f, "aaa") == 3);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    __wasi_fd_t d = open_at(RW, "d", __WASI_OFLAGS_DIRECTORY, 0, &e);
+    EXPECT_ERR(e, 0);
+    __wasi_fdstat_t fs;
+    EXPECT_ERR(__wasi_fd_fdstat_get(d, &fs), 0);
+    EXPECT(fs.fs_filetype == __WASI_FILETYPE_DIRECTORY);
+    EXPECT_ERR(__wasi_path_create_directory(d, "sub"), 0);
+    char names[512];
+    /* A tiny buffer forces the cut-entry path. */
+    EXPECT(list_dir(d, 30, names, sizeof names) == 2);
+    EXPECT(strstr(names, "a.txt,") && strstr(names, "sub/,"));
+    EXPECT(list_dir(d, 4096, names, sizeof names) == 2);
+    EXPECT_ERR(__wasi_fd_readdir(99, (uint8_t *)names, 10, 0, &(__wasi_size_t){0}), __WASI_ERRNO_BADF);
+    EXPECT_ERR(__wasi_fd_readdir(1, (uint8_t *)names, 10, 0, &(__wasi_size_t){0}), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(raw_fd_readdir(d, 0x7ffffff0, 4096, 0, (int32_t)(intptr_t)names), __WASI_ERRNO_FAULT);
+    /* remove, unlink, rename */
+    EXPECT_ERR(__wasi_path_remove_directory(RW, "d"), __WASI_ERRNO_NOTEMPTY);
+    EXPECT_ERR(__wasi_path_remove_directory(d, "sub"), 0);
+    EXPECT_ERR(__wasi_path_remove_directory(d, "a.txt"), __WASI_ERRNO_NOTDIR);
+    EXPECT_ERR(__wasi_path_unlink_file(RW, "d"), __WASI_ERRNO_ISDIR);
+    EXPECT_ERR(__wasi_path_rename(d, "a.txt", RW, "b.txt"), 0);
+    EXPECT_ERR(__wasi_path_rename(d, "a.txt", RW, "c.txt"), __WASI_ERRNO_NOENT);
+    /* links */
+    EXPECT_ERR(__wasi_path_link(RW, 0, "b.txt", d, "hard.txt"), 0);
+    __wasi_filestat_t st;
+    EXPECT_ERR(__wasi_path_filestat_get(RW, 0, "b.txt", &st), 0);
+    EXPECT(st.nlink == 2 && st.size == 3 && st.filetype == __WASI_FILETYPE_REGULAR_FILE);
+    EXPECT_ERR(__wasi_path_symlink("b.txt", RW, "sym"), 0);
+    char target[64] = {0};
+    __wasi_size_t used = 0;
+    EXPECT_ERR(__wasi_path_readlink(RW, "sym", (uint8_t *)target, sizeof target, &used), 0);
+    EXPECT(used == 5 && memcmp(target, "b.txt", 5) == 0);
+    EXPECT_ERR(__wasi_path_readlink(RW, "b.txt", (uint8_t *)target, sizeof target, &used),
+               __WASI_ERRNO_INVAL);
+    EXPECT_ERR(__wasi_path_filestat_get(RW, 0, "sym", &st), 0);
+    EXPECT(st.filetype == __WASI_FILETYPE_SYMBOLIC_LINK);
+    EXPECT_ERR(__wasi_path_filestat_get(RW, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "sym", &st), 0);
+    EXPECT(st.filetype == __WASI_FILETYPE_REGULAR_FILE && st.size == 3);
+    /* opening a symlink without follow is ELOOP, as with O_NOFOLLOW */
+    __wasi_fd_t tmp;
+    EXPECT_ERR(__wasi_path_open(RW, 0, "sym", 0, ALL, ALL, 0, &tmp), __WASI_ERRNO_LOOP);
+    EXPECT_ERR(__wasi_path_filestat_set_times(RW, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "sym",
+                                              5000000000ull, 6000000000ull,
+                                              __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM), 0);
+    EXPECT_ERR(__wasi_path_filestat_get(RW, 0, "b.txt", &st), 0);
+    EXPECT(st.mtim == 6000000000ull);
+    EXPECT_ERR(__wasi_path_unlink_file(RW, "sym"), 0);
+    EXPECT_ERR(__wasi_path_unlink_file(RW, "sym"), __WASI_ERRNO_NOENT);
+    EXPECT_ERR(__wasi_fd_close(d), 0);
+    /* prestats */
+    __wasi_prestat_t ps;
+    EXPECT_ERR(__wasi_fd_prestat_get(RO, &ps), 0);
+    EXPECT(ps.tag == __WASI_PREOPENTYPE_DIR && ps.u.dir.pr_name_len == 3);
+    char pname[8] = {0};
+    EXPECT_ERR(__wasi_fd_prestat_dir_name(RO, (uint8_t *)pname, 3), 0);
+    EXPECT(memcmp(pname, "/ro", 3) == 0);
+    EXPECT_ERR(__wasi_fd_prestat_dir_name(RO, (uint8_t *)pname, 2), __WASI_ERRNO_NAMETOOLONG);
+    EXPECT_ERR(__wasi_fd_prestat_get(0, &ps), __WASI_ERRNO_BADF);
+    EXPECT_ERR(__wasi_fd_prestat_get(9, &ps), __WASI_ERRNO_BADF);
+}
+
+static void t_readonly(void)
+{
+    __wasi_errno_t e;
+    __wasi_fd_t f = open_at(RO, "ro.txt", 0, 0, &e);
+    EXPECT_ERR(e, 0);
+    char buf[32] = {0};
+    __wasi_iovec_t iov = {(uint8_t *)buf, sizeof buf};
+    __wasi_size_t n;
+    EXPECT_ERR(__wasi_fd_read(f, &iov, 1, &n), 0);
+    EXPECT(n == 10 && memcmp(buf, "read only\n", 10) == 0);
+    __wasi_fdstat_t fs;
+    EXPECT_ERR(__wasi_fd_fdstat_get(f, &fs), 0);
+    EXPECT(!(fs.fs_rights_base & __WASI_RIGHTS_FD_WRITE));
+    EXPECT(wr(f, "x") == (size_t)-1);
+    EXPECT_ERR(__wasi_fd_filestat_set_size(f, 0), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_fd_allocate(f, 0, 10), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_fd_filestat_set_times(f, 0, 0, __WASI_FSTFLAGS_MTIM_NOW), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_fd_fdstat_set_rights(f, fs.fs_rights_base | __WASI_RIGHTS_FD_WRITE, 0),
+               __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    open_at(RO, "new.txt", __WASI_OFLAGS_CREAT, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_NOTCAPABLE);
+    open_at(RO, "ro.txt", __WASI_OFLAGS_TRUNC, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_create_directory(RO, "d"), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_unlink_file(RO, "ro.txt"), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_remove_directory(RO, "x"), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_rename(RO, "ro.txt", RO, "r2.txt"), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_rename(RO, "ro.txt", RW, "stolen.txt"), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_link(RO, 0, "ro.txt", RW, "hl.txt"), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_symlink("ro.txt", RO, "s"), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_filestat_set_times(RO, 0, "ro.txt", 0, 0, __WASI_FSTFLAGS_MTIM_NOW),
+               __WASI_ERRNO_NOTCAPABLE);
+    __wasi_fd_t d = open_at(RO, ".", __WASI_OFLAGS_DIRECTORY, 0, &e);
+    EXPECT_ERR(e, 0);
+    open_at(d, "new2.txt", __WASI_OFLAGS_CREAT, 0, &e);
+    EXPECT_ERR(e, __WASI_ERRNO_NOTCAPABLE); /* inherited: still read-only */
+}
+
+static void t_poll(void)
+{
+    __wasi_subscription_t s[2];
+    __wasi_event_t ev[2];
+    __wasi_size_t n = 0;
+    memset(s, 0, sizeof s);
+    s[0].userdata = 42;
+    s[0].u.tag = __WASI_EVENTTYPE_CLOCK;
+    s[0].u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
+    s[0].u.u.clock.timeout = 20000000; /* 20 ms */
+    __wasi_timestamp_t a, b;
+    EXPECT_ERR(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &a), 0);
+    EXPECT_ERR(__wasi_poll_oneoff(s, ev, 1, &n), 0);
+    EXPECT_ERR(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &b), 0);
+    EXPECT(n == 1 && ev[0].userdata == 42 && ev[0].type == __WASI_EVENTTYPE_CLOCK && ev[0].error == 0);
+    EXPECT(b - a >= 20000000);
+    /* stdin readiness beats a long clock */
+    s[0].u.u.clock.timeout = 10000000000ull;
+    s[1].userdata = 7;
+    s[1].u.tag = __WASI_EVENTTYPE_FD_READ;
+    s[1].u.u.fd_read.file_descriptor = 0;
+    EXPECT_ERR(__wasi_poll_oneoff(s, ev, 2, &n), 0);
+    EXPECT(n == 1 && ev[0].userdata == 7 && ev[0].type == __WASI_EVENTTYPE_FD_READ);
+    EXPECT(ev[0].fd_readwrite.nbytes == 3);
+    s[1].u.u.fd_read.file_descriptor = 99;
+    EXPECT_ERR(__wasi_poll_oneoff(s, ev, 2, &n), 0);
+    EXPECT(n == 1 && ev[0].error == __WASI_ERRNO_BADF);
+    EXPECT_ERR(__wasi_poll_oneoff(s, ev, 0, &n), __WASI_ERRNO_INVAL);
+    EXPECT_ERR(raw_poll_oneoff(0x7fffff00, (int32_t)(intptr_t)ev, 1000, (int32_t)(intptr_t)&n),
+               __WASI_ERRNO_FAULT);
+}
+
+static void t_misc(void)
+{
+    EXPECT_ERR(__wasi_sched_yield(), 0);
+    EXPECT_ERR(raw_proc_raise(15), __WASI_ERRNO_NOSYS);
+    __wasi_fd_t fd;
+    EXPECT_ERR(__wasi_sock_accept(RW, 0, &fd), __WASI_ERRNO_NOTSOCK);
+    EXPECT_ERR(__wasi_sock_accept(1, 0, &fd), __WASI_ERRNO_NOTSOCK);
+    EXPECT_ERR(__wasi_sock_accept(99, 0, &fd), __WASI_ERRNO_BADF);
+    EXPECT_ERR(__wasi_sock_shutdown(1, __WASI_SDFLAGS_WR), __WASI_ERRNO_NOTSOCK);
+    __wasi_size_t n;
+    __wasi_roflags_t rof;
+    __wasi_iovec_t iov = {0, 0};
+    EXPECT_ERR(__wasi_sock_recv(0, &iov, 1, 0, &n, &rof), __WASI_ERRNO_NOTSOCK);
+    __wasi_ciovec_t ciov = {0, 0};
+    EXPECT_ERR(__wasi_sock_send(50, &ciov, 1, 0, &n), __WASI_ERRNO_BADF);
+}
+
+static void t_pointers(void)
+{
+    __wasi_size_t n;
+    /* iovec array outside memory, huge counts, iovec buffers past the end */
+    EXPECT_ERR(raw_fd_write(1, 0x7ffffff8, 1, (int32_t)(intptr_t)&n), __WASI_ERRNO_FAULT);
+    EXPECT_ERR(raw_fd_write(1, 16, 0x20000000, (int32_t)(intptr_t)&n), __WASI_ERRNO_FAULT);
+    EXPECT_ERR(raw_fd_write(1, 16, -1, (int32_t)(intptr_t)&n), __WASI_ERRNO_FAULT);
+    static uint32_t iov[2];
+    iov[0] = 0xfffffff0u;
+    iov[1] = 0x20;
+    EXPECT_ERR(raw_fd_write(1, (int32_t)(intptr_t)iov, 1, (int32_t)(intptr_t)&n), __WASI_ERRNO_FAULT);
+    iov[0] = 16;
+    iov[1] = 0xffffffffu;
+    EXPECT_ERR(raw_fd_read(0, (int32_t)(intptr_t)iov, 1, (int32_t)(intptr_t)&n), __WASI_ERRNO_FAULT);
+    EXPECT_ERR(raw_fd_write(1, 16, 0, -2), __WASI_ERRNO_FAULT);
+}
+
+int main(int argc, char **argv)
+{
+    const char *t = argc > 1 ? argv[1] : "";
+    if (!strcmp(t, "args")) t_args(argc, argv);
+    else if (!strcmp(t, "environ")) t_environ();
+    else if (!strcmp(t, "clock")) t_clock();
+    else if (!strcmp(t, "random")) t_random();
+    else if (!strcmp(t, "stdio")) t_stdio();
+    else if (!strcmp(t, "files")) t_files();
+    else if (!strcmp(t, "dirs")) t_dirs();
+    else if (!strcmp(t, "readonly")) t_readonly();
+    else if (!strcmp(t, "poll")) t_poll();
+    else if (!strcmp(t, "misc")) t_misc();
+    else if (!strcmp(t, "pointers")) t_pointers();
+    else if (!strcmp(t, "exit")) __wasi_proc_exit(7);
+    else {
+        printf("FAIL unknown group %s\n", t);
+        return 2;
+    }
+    if (!failures)
+        printf("ok %s\n", t);
+    fflush(stdout);
+    return failures ? 1 : 0;
+}

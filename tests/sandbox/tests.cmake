@@ -1,0 +1,25 @@
+# Sandbox tests beyond the per-file unit tests: guest programs (built with
+# bx_guest), a test-only `wasm run` executable, the escape suite (also built
+# natively as positive controls), the network suite under `unshare -rn`,
+# the differential tests against node:wasi, and the bench-sandbox target.
+set(_sbx ${CMAKE_SOURCE_DIR}/tests/sandbox)
+set(_gflags -I${CMAKE_SOURCE_DIR}/guest-tools/sdk)
+
+add_executable(sandbox_run_cli ${_sbx}/run_cli.c)
+target_compile_options(sandbox_run_cli PRIVATE ${BX_WARNINGS})
+target_link_libraries(sandbox_run_cli PRIVATE bx_sandbox)
+
+set(_sbx_guests "")
+foreach(g wasi_calls escape net_attack diff bench)
+  if(EXISTS ${_sbx}/guests/${g}.c)
+    bx_guest(sbx_${g} _w SOURCES ${_sbx}/guests/${g}.c INCLUDES ${CMAKE_SOURCE_DIR}/guest-tools/sdk)
+    list(APPEND _sbx_guests guest_sbx_${g})
+  endif()
+endforeach()
+
+# Unit test binaries need our guests (only ours: other guests may be mid-edit).
+foreach(t test_wasi test_run test_escape test_net test_netpolicy)
+  if(TARGET sandbox_${t})
+    add_dependencies(sandbox_${t} ${_sbx_guests} guest_hello sandbox_run_cli)
+  endif()
+endforeach()
