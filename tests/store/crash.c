@@ -4,15 +4,17 @@
  * the database or while it migrates, mostly in the middle of writing — and
  * after every kill re-opens the database and checks that PRAGMA
  * integrity_check (and foreign_key_check) pass, that every acknowledged row
- * is present with the right content, that seqs have no gaps, and that at
- * most the one in-flight row beyond the acknowledgements landed.
+ * is present with the right content, that seqs have no gaps, that at most
+ * the one in-flight row beyond the acknowledgements landed, and that every
+ * batch of run events (written after each row) is whole.
  *
- * Usage: store_crash [KILLS] [--plant-early-ack]
+ * Usage: store_crash [KILLS] [--plant-early-ack | --plant-torn-events]
  *   KILLS defaults to 120; env BX_CRASH_SEED fixes the random seed.
- *   --plant-early-ack makes the writer acknowledge each row *before* it
- *   commits: a planted bug the test must catch (ctest store/crash-selftest
- *   expects that run to fail).
- * Internal: store_crash --writer DB ACK_FD [early]   (the child)
+ *   The --plant-* options are bugs the test must catch (the ctests
+ *   store/crash-selftest-* expect those runs to fail): acknowledging each
+ *   row before it commits, and writing an event batch one event per
+ *   transaction.
+ * Internal: store_crash --writer DB ACK_FD [early|torn]   (the child)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,8 @@
 
 /* ------------------------------------------------------------- writer */
 
+#define EVENT_BATCH 5
+
 static void content_for(int64_t seq, char *out, size_t cap)
 {
     /* A few hundred bytes so rows span pages and the WAL grows. */
@@ -38,7 +42,7 @@ static void content_for(int64_t seq, char *out, size_t cap)
              (long long)seq, (long long)seq, (long long)seq);
 }
 
-static int writer_main(const char *path, int ack_fd, bool ack_early)
+static int writer_main(const char *path, int ack_fd, bool ack_early, bool torn)
 {
     store *st = NULL;
     bx_error e;
@@ -93,6 +97,21 @@ static int writer_main(const char *path, int ack_fd, bool ack_early)
         if (store_usage_record(st, &u, NULL, &e) != BX_OK) {
             fprintf(stderr, "writer: usage: %s\n", e.message);
             return 2;
+        }
+        /* A batch of EVENT_BATCH events (seqs derived from the message's),
+         * which must land all together or not at all. */
+        char evbuf[EVENT_BATCH][96];
+        bx_slice batch[EVENT_BATCH];
+        for (int k = 0; k < EVENT_BATCH; k++) {
+            snprintf(evbuf[k], sizeof evbuf[k], "{\"type\":\"text_delta\",\"seq\":%lld}",
+                     (long long)(EVENT_BATCH * (seq - 1) + k + 1));
+            batch[k] = bx_slice_from(evbuf[k]);
+        }
+        for (int k = 0; k < (torn ? EVENT_BATCH : 1); k++) {
+            if (store_events_append(st, sid, batch + k, torn ? 1 : EVENT_BATCH, &e) != BX_OK) {
+                fprintf(stderr, "writer: events: %s\n", e.message);
+                return 2;
+            }
         }
     }
 }
@@ -203,6 +222,29 @@ static bool verify(const char *path, int64_t acked, int64_t *known, int *in_flig
             }
             store_message_list_release(&ml);
         }
+        /* Event batches are all-or-nothing: whole groups of EVENT_BATCH
+         * consecutive seqs, each belonging to a message that exists. */
+        store_event_list el;
+        if (ok && store_events_list(st, l.items[0].id, 0, STORE_MAX_MESSAGES, &el, &e) != BX_OK) {
+            fprintf(stderr, "crash: events: %s\n", e.message);
+            ok = false;
+        } else if (ok) {
+            if (el.len % EVENT_BATCH != 0) {
+                fprintf(stderr, "crash: %zu events: a batch was torn\n", el.len);
+                ok = false;
+            }
+            for (size_t i = 0; ok && i + EVENT_BATCH <= el.len; i += EVENT_BATCH) {
+                int64_t first = el.items[i].seq;
+                if ((first - 1) % EVENT_BATCH != 0 || (first - 1) / EVENT_BATCH + 1 > n)
+                    ok = false;
+                for (int k = 1; ok && k < EVENT_BATCH; k++)
+                    ok = el.items[i + (size_t)k].seq == first + k;
+                if (!ok)
+                    fprintf(stderr, "crash: event batch at seq %lld is torn\n",
+                            (long long)first);
+            }
+            store_event_list_release(&el);
+        }
     }
     store_session_list_release(&l);
     int64_t floor = acked > *known ? acked : *known;
@@ -228,10 +270,19 @@ out:
 int main(int argc, char **argv)
 {
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "--writer") == 0)
-        return writer_main(argv[2], atoi(argv[3]), argc == 5);
+        return writer_main(argv[2], atoi(argv[3]), argc == 5 && strcmp(argv[4], "early") == 0,
+                           argc == 5 && strcmp(argv[4], "torn") == 0);
 
     int kills = argc > 1 ? atoi(argv[1]) : 120;
-    bool plant = argc > 2 && strcmp(argv[2], "--plant-early-ack") == 0;
+    const char *plant = NULL;
+    if (argc > 2 && strcmp(argv[2], "--plant-early-ack") == 0)
+        plant = "early";
+    else if (argc > 2 && strcmp(argv[2], "--plant-torn-events") == 0)
+        plant = "torn";
+    else if (argc > 2) {
+        fprintf(stderr, "usage: store_crash [KILLS] [--plant-early-ack|--plant-torn-events]\n");
+        return 2;
+    }
     if (kills < 1)
         kills = 1;
     unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
@@ -269,7 +320,7 @@ int main(int argc, char **argv)
             if (dup2(fds[1], 3) < 0)
                 _exit(127);
             char *args[] = {(char *)"store_crash", (char *)"--writer", path, (char *)"3",
-                            plant ? (char *)"early" : NULL, NULL};
+                            (char *)plant, NULL};
             execv("/proc/self/exe", args);
             _exit(127);
         }

@@ -8,8 +8,14 @@ if(TARGET bx_store)
   target_link_libraries(store_crash PRIVATE bx_store)
   add_test(NAME store/crash COMMAND store_crash 120)
   set_tests_properties(store/crash PROPERTIES TIMEOUT 600)
-  # Proof that the crash test can fail: acknowledging before the commit is
-  # a planted bug it must catch.
-  add_test(NAME store/crash-selftest COMMAND store_crash 60 --plant-early-ack)
-  set_tests_properties(store/crash-selftest PROPERTIES WILL_FAIL TRUE TIMEOUT 600)
+  # Proof that the crash test can fail: planted bugs it must catch —
+  # acknowledging a row before its commit, and an event batch written as
+  # one transaction per event.
+  add_test(NAME store/crash-selftest-ack COMMAND store_crash 60 --plant-early-ack)
+  add_test(NAME store/crash-selftest-events COMMAND store_crash 60 --plant-torn-events)
+  # They pass only when the run fails for the planted reason.
+  set_tests_properties(store/crash-selftest-ack PROPERTIES
+    PASS_REGULAR_EXPRESSION "crash: LOST ROWS" TIMEOUT 600)
+  set_tests_properties(store/crash-selftest-events PROPERTIES
+    PASS_REGULAR_EXPRESSION "batch (was|at seq [0-9]+ is) torn" TIMEOUT 600)
 endif()
