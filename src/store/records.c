@@ -452,18 +452,22 @@ out:
     return err;
 }
 
-bx_err store_cron_jobs_list(store *st, store_cron_job_list *out_list, bx_error *out_error)
+/* Both job lists: all by name, or the due ones (due_before >= 0). */
+static bx_err list_jobs(store *st, int64_t due_before, store_cron_job_list *out_list,
+                        bx_error *out_error)
 {
-    bx_error_clear(out_error);
-    if (!st || !out_list)
-        return bx_error_set(out_error, BX_INVALID, -1, "store_cron_jobs_list: NULL argument");
-    memset(out_list, 0, sizeof *out_list);
     bx_err err = BX_OK;
     size_t cap = 0;
     store_conn *c = store__acquire(st);
     sqlite3_stmt *s;
-    STMT_OR_FAIL(s, STMT_CRON_JOB_LIST);
-    sqlite3_bind_int64(s, 1, STORE_MAX_PAGE);
+    if (due_before >= 0) {
+        STMT_OR_FAIL(s, STMT_CRON_JOB_DUE);
+        sqlite3_bind_int64(s, 1, due_before);
+        sqlite3_bind_int64(s, 2, STORE_MAX_PAGE);
+    } else {
+        STMT_OR_FAIL(s, STMT_CRON_JOB_LIST);
+        sqlite3_bind_int64(s, 1, STORE_MAX_PAGE);
+    }
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_cron_job *j = store__grow((void **)&out_list->items, &out_list->len, &cap,
@@ -478,6 +482,27 @@ out:
     if (err)
         store_cron_job_list_release(out_list);
     return err;
+}
+
+bx_err store_cron_jobs_list(store *st, store_cron_job_list *out_list, bx_error *out_error)
+{
+    bx_error_clear(out_error);
+    if (!st || !out_list)
+        return bx_error_set(out_error, BX_INVALID, -1, "store_cron_jobs_list: NULL argument");
+    memset(out_list, 0, sizeof *out_list);
+    return list_jobs(st, -1, out_list, out_error);
+}
+
+bx_err store_cron_jobs_due(store *st, int64_t now_ms, store_cron_job_list *out_list,
+                           bx_error *out_error)
+{
+    bx_error_clear(out_error);
+    if (!st || !out_list)
+        return bx_error_set(out_error, BX_INVALID, -1, "store_cron_jobs_due: NULL argument");
+    memset(out_list, 0, sizeof *out_list);
+    if (now_ms < 0)
+        return bx_error_set(out_error, BX_INVALID, -1, "cron due: time must be >= 0");
+    return list_jobs(st, now_ms, out_list, out_error);
 }
 
 bx_err store_cron_job_update(store *st, const char *id, const store_cron_job_fields *f,

@@ -425,6 +425,10 @@ bx_err store_cron_job_get(store *st, const char *id, store_cron_job *out_job,
                           bx_error *out_error);
 /* Every job, by name (at most STORE_MAX_PAGE). */
 bx_err store_cron_jobs_list(store *st, store_cron_job_list *out_list, bx_error *out_error);
+/* Enabled jobs whose next_run_ms is set and <= now_ms, soonest first (at
+ * most STORE_MAX_PAGE): what the scheduler should start. */
+bx_err store_cron_jobs_due(store *st, int64_t now_ms, store_cron_job_list *out_list,
+                           bx_error *out_error);
 /* Replaces every editable field with f's. */
 bx_err store_cron_job_update(store *st, const char *id, const store_cron_job_fields *f,
                              bx_error *out_error);

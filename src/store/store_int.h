@@ -111,6 +111,8 @@
       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8,?9)")                                    \
     X(CRON_JOB_GET, "SELECT " CRON_JOB_COLS " FROM cron_jobs WHERE id = ?1")      \
     X(CRON_JOB_LIST, "SELECT " CRON_JOB_COLS " FROM cron_jobs ORDER BY name LIMIT ?1") \
+    X(CRON_JOB_DUE, "SELECT " CRON_JOB_COLS " FROM cron_jobs WHERE enabled = 1 "  \
+      "AND next_run_at <= ?1 ORDER BY next_run_at, id LIMIT ?2")                  \
     X(CRON_JOB_UPDATE, "UPDATE cron_jobs SET name = ?2, schedule = ?3, prompt = ?4, " \
       "agent = ?5, model = ?6, enabled = ?7, next_run_at = ?8, "                  \
       "updated_at = max(updated_at, ?9) WHERE id = ?1")                           \

@@ -122,6 +122,7 @@ TEST(hot_queries_use_indices)
         {"AUDIT_LIST_SESSION", "SEARCH audit_log USING INDEX audit_session"},
         {"CRON_RUN_LIST", "SEARCH cron_runs USING INDEX cron_runs_job"},
         {"CRON_JOB_LIST", "USING INDEX"},
+        {"CRON_JOB_DUE", "USING INDEX cron_jobs_due"},
     };
     sqlite3 *db = open_migrated();
     REQUIRE(db);

@@ -1240,6 +1240,23 @@ TEST(cron_jobs_and_runs)
     CHECK_EQ_INT(jl.items[0].next_run_ms, 0);
     store_cron_job_list_release(&jl);
 
+    /* Due: enabled with next_run <= now, soonest first. */
+    store_cron_job_fields f3 = {.name = "soon", .schedule = "@daily", .prompt = "p",
+                                .enabled = true, .next_run_ms = T0 - 5};
+    char jid3[37];
+    REQUIRE(store_cron_job_create(st, &f3, jid3, &e) == BX_OK);
+    REQUIRE(store_cron_jobs_due(st, T0 - 6, &jl, &e) == BX_OK);
+    CHECK_EQ_INT(jl.len, 0);
+    store_cron_job_list_release(&jl);
+    REQUIRE(store_cron_jobs_due(st, T0, &jl, &e) == BX_OK);
+    REQUIRE(jl.len == 2);
+    CHECK_EQ_STR(jl.items[0].id, jid3);
+    CHECK_EQ_STR(jl.items[1].id, jid);
+    store_cron_job_list_release(&jl);
+    CHECK(store_cron_jobs_due(st, -1, &jl, &e) == BX_INVALID);
+    CHECK(store_cron_jobs_due(st, 0, NULL, &e) == BX_INVALID);
+    CHECK(store_cron_job_delete(st, jid3, &e) == BX_OK);
+
     f.schedule = "0 4 * * *";
     f.enabled = false;
     f.model = "openai/gpt";
@@ -1251,6 +1268,10 @@ TEST(cron_jobs_and_runs)
     CHECK(!j.enabled);
     CHECK_EQ_INT(j.next_run_ms, T0 + DAY_MS);
     store_cron_job_release(&j);
+    /* Disabled jobs are never due. */
+    REQUIRE(store_cron_jobs_due(st, T0 + 2 * DAY_MS, &jl, &e) == BX_OK);
+    CHECK_EQ_INT(jl.len, 0);
+    store_cron_job_list_release(&jl);
     CHECK(store_cron_job_set_next_run(st, jid, 0, &e) == BX_OK);
     REQUIRE(store_cron_job_get(st, jid, &j, &e) == BX_OK);
     CHECK_EQ_INT(j.next_run_ms, 0);
