@@ -1,0 +1,258 @@
+/* config.c: from "provider/model" to a filled llm_provider. Built-in presets
+ * give each known service its protocol, quirks, base URL and key name;
+ * settings.providers[id] may override any of them or define a new provider;
+ * the conventional environment variables override base URLs last, so a
+ * proxy or a local server can be used without editing files. Secrets and
+ * environment come through callbacks, so this file is testable alone.
+ */
+#include "llm/llm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct preset {
+    const char *id;
+    llm_api api;
+    unsigned flags;
+    const char *base_url;
+    const char *key_env;  /* secret / environment name of the key */
+    const char *base_env; /* environment override of the base URL */
+} preset;
+
+#define CHAT LLM_API_OPENAI_CHAT
+#define SU LLM_PF_STREAM_USAGE
+static const preset presets[] = {
+    {"openai", CHAT, SU | LLM_PF_MAX_COMPLETION_TOKENS, "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_BASE_URL"},
+    {"openai-responses", LLM_API_OPENAI_RESPONSES, 0, "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_BASE_URL"},
+    {"anthropic", LLM_API_ANTHROPIC, 0, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"},
+    {"gemini", LLM_API_GEMINI, 0, "https://generativelanguage.googleapis.com", "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"},
+    {"azure", CHAT, SU | LLM_PF_AZURE | LLM_PF_MAX_COMPLETION_TOKENS, NULL, "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"},
+    {"deepseek", CHAT, SU | LLM_PF_REASONING_CONTENT, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", NULL},
+    {"groq", CHAT, SU, "https://api.groq.com/openai/v1", "GROQ_API_KEY", NULL},
+    {"mistral", CHAT, SU | LLM_PF_TOOL_ID_9, "https://api.mistral.ai/v1", "MISTRAL_API_KEY", NULL},
+    {"xai", CHAT, SU, "https://api.x.ai/v1", "XAI_API_KEY", NULL},
+    {"openrouter", CHAT, SU, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", NULL},
+    {"together", CHAT, SU, "https://api.together.xyz/v1", "TOGETHER_API_KEY", NULL},
+    {"fireworks", CHAT, SU, "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY", NULL},
+    {"cerebras", CHAT, SU, "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY", NULL},
+    {"ollama", CHAT, SU | LLM_PF_NO_KEY, "http://localhost:11434/v1", "OLLAMA_API_KEY", "OLLAMA_HOST"},
+    {"lm-studio", CHAT, SU | LLM_PF_NO_KEY, "http://localhost:1234/v1", "LM_STUDIO_API_KEY", NULL},
+    {"llama.cpp", CHAT, SU | LLM_PF_NO_KEY, "http://localhost:8080/v1", "LLAMA_API_KEY", NULL},
+    {"vllm", CHAT, SU | LLM_PF_NO_KEY, "http://localhost:8000/v1", "VLLM_API_KEY", NULL},
+    {"custom", CHAT, SU | LLM_PF_NO_KEY, NULL, "CUSTOM_API_KEY", NULL},
+};
+#undef CHAT
+#undef SU
+
+const char *const *llm_preset_ids(void)
+{
+    static const char *ids[BX_ARRAY_LEN(presets) + 1];
+    for (size_t i = 0; i < BX_ARRAY_LEN(presets); i++)
+        ids[i] = presets[i].id;
+    ids[BX_ARRAY_LEN(presets)] = NULL;
+    return ids;
+}
+
+static const preset *find_preset(const char *id)
+{
+    if (strcmp(id, "google") == 0)
+        id = "gemini";
+    for (size_t i = 0; i < BX_ARRAY_LEN(presets); i++)
+        if (strcmp(presets[i].id, id) == 0)
+            return &presets[i];
+    return NULL;
+}
+
+void llm_provider_init(llm_provider *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->api = LLM_API_OPENAI_CHAT;
+    p->connect_timeout_ms = 10000;
+    p->first_byte_timeout_ms = 120000;
+    p->stall_timeout_ms = 60000;
+    p->max_retries = 4;
+    p->retry_base_ms = 500;
+    p->retry_max_ms = 30000;
+    p->max_event_bytes = 8u << 20;
+    p->max_body_bytes = 32u << 20;
+}
+
+void llm_provider_release(llm_provider *p)
+{
+    bx_free(p->id);
+    bx_free(p->base_url);
+    if (p->api_key) {
+        memset(p->api_key, 0, strlen(p->api_key));
+        bx_free(p->api_key);
+    }
+    bx_free(p->api_version);
+    json_decref(p->headers);
+    memset(p, 0, sizeof(*p));
+}
+
+static void set_str(char **dst, const char *v)
+{
+    bx_free(*dst);
+    *dst = v ? bx_strdup(v) : NULL;
+}
+
+static void strip_slash(char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    while (n > 0 && s[n - 1] == '/')
+        s[--n] = '\0';
+}
+
+static bool parse_api(const char *s, llm_api *out)
+{
+    static const struct {
+        const char *name;
+        llm_api api;
+    } names[] = {{"openai-chat", LLM_API_OPENAI_CHAT}, {"openai", LLM_API_OPENAI_CHAT},
+                 {"openai-responses", LLM_API_OPENAI_RESPONSES}, {"anthropic", LLM_API_ANTHROPIC},
+                 {"gemini", LLM_API_GEMINI}, {"google", LLM_API_GEMINI}};
+    for (size_t i = 0; i < BX_ARRAY_LEN(names); i++)
+        if (strcmp(s, names[i].name) == 0) {
+            *out = names[i].api;
+            return true;
+        }
+    return false;
+}
+
+static const char *default_env(void *ctx, const char *name)
+{
+    BX_UNUSED(ctx);
+    return getenv(name);
+}
+
+/* The base URL an environment variable gives: OLLAMA_HOST is host:port
+ * (optionally with a scheme) and gets /v1; Azure's endpoint gets the
+ * deployment path; the others are used as they are. */
+static char *env_base(const preset *pr, const char *value)
+{
+    if (!value || !*value)
+        return NULL;
+    if (strcmp(pr->base_env, "OLLAMA_HOST") == 0) {
+        bool scheme = strstr(value, "://") != NULL;
+        char *s = bx_sprintf("%s%s", scheme ? "" : "http://", value);
+        strip_slash(s);
+        char *r = bx_sprintf("%s/v1", s);
+        bx_free(s);
+        return r;
+    }
+    if (strcmp(pr->base_env, "AZURE_OPENAI_ENDPOINT") == 0) {
+        char *s = bx_strdup(value);
+        strip_slash(s);
+        char *r = bx_sprintf("%s/openai/deployments/{model}", s);
+        bx_free(s);
+        return r;
+    }
+    return bx_strdup(value);
+}
+
+bx_err llm_provider_resolve(const char *spec, const json_t *settings, llm_secret_fn secret,
+                            void *secret_ctx, llm_env_fn env, void *env_ctx,
+                            llm_provider *out, char **out_model, bx_error *detail)
+{
+    llm_provider_init(out);
+    *out_model = NULL;
+    if (!env)
+        env = default_env;
+    const char *slash = spec ? strchr(spec, '/') : NULL;
+    if (!slash || slash == spec || !slash[1])
+        return bx_error_set(detail, BX_INVALID, -1,
+                            "model '%s' must be written provider/model, e.g. anthropic/claude-sonnet-4-5",
+                            spec ? spec : "");
+    char id[128];
+    size_t idn = (size_t)(slash - spec);
+    if (idn >= sizeof(id))
+        return bx_error_set(detail, BX_INVALID, -1, "provider name too long");
+    memcpy(id, spec, idn);
+    id[idn] = '\0';
+    if (strcmp(id, "google") == 0)
+        strcpy(id, "gemini");
+
+    const preset *pr = find_preset(id);
+    json_t *conf = jx_obj(jx_obj(settings, "providers"), id);
+    if (!pr && !conf)
+        return bx_error_set(detail, BX_NOTFOUND, -1,
+                            "unknown provider '%s' (not a preset and not in settings.providers)", id);
+    const char *key_env = pr ? pr->key_env : NULL;
+    out->id = bx_strdup(id);
+    if (pr) {
+        out->api = pr->api;
+        out->flags = pr->flags;
+        set_str(&out->base_url, pr->base_url);
+    } else {
+        out->flags = LLM_PF_NO_KEY | LLM_PF_STREAM_USAGE;
+    }
+    if (conf) {
+        const char *adapter = jx_str(conf, "adapter", NULL);
+        if (adapter && !parse_api(adapter, &out->api))
+            return bx_error_set(detail, BX_INVALID, -1, "providers.%s.adapter '%s' is not one of "
+                                "openai-chat, openai-responses, anthropic, gemini", id, adapter);
+        if (jx_str(conf, "base_url", NULL))
+            set_str(&out->base_url, jx_str(conf, "base_url", NULL));
+        if (jx_str(conf, "api_version", NULL))
+            set_str(&out->api_version, jx_str(conf, "api_version", NULL));
+        if (jx_str(conf, "api_key_env", NULL)) {
+            key_env = jx_str(conf, "api_key_env", NULL);
+            if (!pr)
+                out->flags &= ~(unsigned)LLM_PF_NO_KEY;
+        }
+        json_t *h = jx_obj(conf, "headers");
+        if (h)
+            out->headers = json_deep_copy(h);
+        json_t *t = jx_obj(conf, "timeouts");
+        if (t) {
+            out->connect_timeout_ms = jx_int(t, "connect_ms", out->connect_timeout_ms);
+            out->first_byte_timeout_ms = jx_int(t, "first_byte_ms", out->first_byte_timeout_ms);
+            out->stall_timeout_ms = jx_int(t, "stall_ms", out->stall_timeout_ms);
+        }
+        json_t *r = jx_obj(conf, "retry");
+        if (r) {
+            out->max_retries = (int)jx_int(r, "max_retries", out->max_retries);
+            out->retry_base_ms = jx_int(r, "base_ms", out->retry_base_ms);
+            out->retry_max_ms = jx_int(r, "max_ms", out->retry_max_ms);
+        }
+        if (jx_bool(conf, "max_completion_tokens", false))
+            out->flags |= LLM_PF_MAX_COMPLETION_TOKENS;
+    }
+    if (pr && pr->base_env) {
+        char *b = env_base(pr, env(env_ctx, pr->base_env));
+        if (b) {
+            bx_free(out->base_url);
+            out->base_url = b;
+        }
+    }
+    strip_slash(out->base_url);
+    if (!out->base_url || !*out->base_url)
+        return bx_error_set(detail, BX_INVALID, -1, "provider '%s' needs a base URL: set "
+                            "providers.%s.base_url in settings%s%s", id, id,
+                            pr && pr->base_env ? " or " : "", pr && pr->base_env ? pr->base_env : "");
+
+    /* the key: secrets (which fall back to the environment), then env */
+    char *key = NULL;
+    if (key_env) {
+        if (secret)
+            key = secret(secret_ctx, key_env);
+        if (!key && env(env_ctx, key_env))
+            key = bx_strdup(env(env_ctx, key_env));
+        if (!key && strcmp(key_env, "GEMINI_API_KEY") == 0) {
+            if (secret)
+                key = secret(secret_ctx, "GOOGLE_API_KEY");
+            if (!key && env(env_ctx, "GOOGLE_API_KEY"))
+                key = bx_strdup(env(env_ctx, "GOOGLE_API_KEY"));
+        }
+    }
+    if (key && !*key) {
+        bx_free(key);
+        key = NULL;
+    }
+    out->api_key = key;
+    if (!key && !(out->flags & LLM_PF_NO_KEY))
+        return bx_error_set(detail, BX_AUTH, -1, "no API key for provider '%s': set %s in "
+                            "secrets.json or the environment", id, key_env ? key_env : "a key");
+    *out_model = bx_strdup(slash + 1);
+    return BX_OK;
+}
