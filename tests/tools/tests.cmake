@@ -32,3 +32,12 @@ if(BX_FUZZ)
   target_link_options(fuzz_guest_json PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(fuzz_guest_json PRIVATE m)
 endif()
+
+# Guest-program internals tested natively (no WASI needed).
+add_executable(tools_guest_test_html ${CMAKE_SOURCE_DIR}/tests/tools/guest/test_html.c
+               ${CMAKE_SOURCE_DIR}/guest-tools/web_fetch/html.c ${BX_SDK_DIR}/json.c)
+target_include_directories(tools_guest_test_html PRIVATE ${CMAKE_SOURCE_DIR}/tests ${BX_SDK_DIR}
+                           ${CMAKE_SOURCE_DIR}/guest-tools/web_fetch)
+target_compile_options(tools_guest_test_html PRIVATE ${BX_WARNINGS})
+target_link_libraries(tools_guest_test_html PRIVATE m)
+add_test(NAME tools/guest_html COMMAND tools_guest_test_html)
