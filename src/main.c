@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "gateway/gateway.h"
 #include "util/util.h"
@@ -97,6 +98,12 @@ static int cmd_serve(int argc, char **argv, const globals *g)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Over a thousand SSE clients need over a thousand descriptors. */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
 
     gateway_config cfg = {
         .host = g->host,
@@ -112,8 +119,18 @@ static int cmd_serve(int argc, char **argv, const globals *g)
         workspace_close(ws);
         return e.code == BX_DENIED ? 2 : 1;
     }
-    bx_log(BX_LOG_INFO, "serve", "boxagnts %s serving workspace %s on http://%s:%d/", BX_VERSION,
-           workspace_dir(ws), strchr(g->host, ':') ? "[::1]" : g->host, gateway_port(gw));
+    char base[128];
+    snprintf(base, sizeof base, strchr(g->host, ':') ? "http://[%s]:%d" : "http://%s:%d", g->host,
+             gateway_port(gw));
+    bx_log(BX_LOG_INFO, "serve", "boxagnts %s serving workspace %s on %s/", BX_VERSION,
+           workspace_dir(ws), base);
+    /* The token is shown once, when it is made; afterwards it stays in
+     * .boxagnts/secrets.json for whoever may read that file. */
+    if (gateway_token_is_new(gw)) {
+        printf("Open %s/login?token=%s to log in (shown once; the token is kept in %s)\n", base,
+               gateway_token(gw), workspace_secrets_path(ws));
+        fflush(stdout);
+    }
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;

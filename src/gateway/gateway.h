@@ -1,9 +1,10 @@
 /* gateway: the HTTP server (level 8). libmicrohttpd in epoll mode with an
  * internal polling thread and a connection limit well above 1,000.
  *
- * Today it answers GET /healthz (version and uptime, no token needed); the
- * API, SSE streams and the dashboard grow here (issue 8). Design notes:
- * docs/internals/gateway.md.
+ * Every route but /healthz, the login page and static assets needs the
+ * access token (Bearer, or the HttpOnly cookie set by logging in); the Host
+ * header must name this server and state-changing requests a matching
+ * Origin. The gateway opens the workspace's store. API: docs/api.md.
  */
 #ifndef BX_GATEWAY_H
 #define BX_GATEWAY_H
@@ -31,6 +32,9 @@ bool gateway_host_is_loopback(const char *host);
 bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_gw);
 /* The bound port (useful with port 0). */
 int gateway_port(const gateway *gw);
+/* The access token (for the login URL), and whether this start made it. */
+const char *gateway_token(const gateway *gw);
+bool gateway_token_is_new(const gateway *gw);
 /* Stops accepting, finishes in-flight requests, frees everything. */
 void gateway_stop(gateway *gw);
 

@@ -1,70 +1,208 @@
 /* server.c: the libmicrohttpd daemon and request dispatch.
  *
- * One route table maps (method, path) to handlers; each handler builds a
- * complete response. Errors use one shape everywhere:
- *   {"error": {"code": "...", "message": "..."}} with a real HTTP status. */
+ * Every request goes through the same gate, in this order: Host check (DNS
+ * rebinding), route lookup, token (Bearer or the login cookie) unless the
+ * route is public, Origin check for state-changing methods (CSRF), body
+ * collection under the route's cap, then the handler. Errors have one shape
+ * everywhere: {"error": {"code": "...", "message": "..."}} with a real status. */
 #include <arpa/inet.h>
-#include <microhttpd.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "gateway/gateway.h"
-#include "json/json.h"
+#include "gateway/gateway_int.h"
 
-struct gateway {
-    struct MHD_Daemon *daemon;
-    gateway_config cfg;
-    char *host;
-    uint64_t started_ns;
-    int port;
-};
+/* ------------------------------------------------------------ responses */
 
-typedef struct request {
-    gateway *gw;
-    struct MHD_Connection *conn;
-    const char *method;
-    const char *url;
-} request;
+static void common_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
 
-typedef enum MHD_Result (*route_fn)(request *req);
+enum MHD_Result gateway__send_bytes(gateway_req *req, unsigned status, const char *content_type,
+                                    void *data, size_t len, bool must_free)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, data, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    common_headers(resp);
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
+    MHD_destroy_response(resp);
+    req->responded = true;
+    return r;
+}
 
-static enum MHD_Result send_json(request *req, unsigned status, json_t *body)
+enum MHD_Result gateway__send_json(gateway_req *req, unsigned status, json_t *body)
 {
     char *text = jx_dumps(body);
     json_decref(body);
     if (!text)
         return MHD_NO;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
-    MHD_destroy_response(resp);
-    return r;
+    /* jansson allocates with malloc; MHD frees with free. */
+    return gateway__send_bytes(req, status, "application/json", text, strlen(text), true);
 }
 
-static enum MHD_Result send_error(request *req, unsigned status, const char *code,
-                                  const char *message)
+enum MHD_Result gateway__send_error(gateway_req *req, unsigned status, const char *code,
+                                    const char *fmt, ...)
 {
-    return send_json(req, status,
-                     json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return gateway__send_json(req, status,
+                              json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
-static enum MHD_Result route_healthz(request *req)
+enum MHD_Result gateway__send_bx_error(gateway_req *req, bx_err err, const bx_error *detail)
+{
+    unsigned status;
+    const char *code;
+    switch (err) {
+    case BX_NOTFOUND: status = MHD_HTTP_NOT_FOUND; code = "not_found"; break;
+    case BX_EXISTS: status = MHD_HTTP_CONFLICT; code = "conflict"; break;
+    case BX_INVALID: status = MHD_HTTP_BAD_REQUEST; code = "invalid_request"; break;
+    case BX_PARSE: status = MHD_HTTP_BAD_REQUEST; code = "invalid_json"; break;
+    case BX_TOOBIG: status = MHD_HTTP_CONTENT_TOO_LARGE; code = "too_large"; break;
+    case BX_NOTCAPABLE: status = MHD_HTTP_FORBIDDEN; code = "outside_root"; break;
+    case BX_DENIED: status = MHD_HTTP_FORBIDDEN; code = "forbidden"; break;
+    case BX_AUTH: status = MHD_HTTP_UNAUTHORIZED; code = "unauthorized"; break;
+    case BX_BUSY: status = MHD_HTTP_SERVICE_UNAVAILABLE; code = "busy"; break;
+    case BX_RATELIMIT: status = MHD_HTTP_TOO_MANY_REQUESTS; code = "rate_limited"; break;
+    case BX_UNSUPPORTED: status = MHD_HTTP_NOT_IMPLEMENTED; code = "unsupported"; break;
+    default: status = MHD_HTTP_INTERNAL_SERVER_ERROR; code = "internal"; break;
+    }
+    const char *msg = detail && detail->message[0] ? detail->message : bx_err_str(err);
+    return gateway__send_error(req, status, code, "%s", msg);
+}
+
+json_t *gateway__body_object(gateway_req *req, enum MHD_Result *out_result)
+{
+    bx_error e;
+    json_t *v = jx_parse(req->body.data, req->body.len, req->body.max, &e);
+    if (!v) {
+        *out_result = gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_json",
+                                          "request body: %s", e.message);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        *out_result = gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_json",
+                                          "request body must be a JSON object");
+        return NULL;
+    }
+    return v;
+}
+
+const char *gateway__query(gateway_req *req, const char *key)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* ------------------------------------------------------------- routing */
+
+static enum MHD_Result route_healthz(gateway_req *req)
 {
     json_int_t uptime_ms = (json_int_t)((bx_mono_ns() - req->gw->started_ns) / 1000000u);
-    return send_json(req, MHD_HTTP_OK,
-                     json_pack("{s:s,s:s,s:I,s:I}", "status", "ok", "version", BX_VERSION,
-                               "uptime_s", uptime_ms / 1000, "uptime_ms", uptime_ms));
+    return gateway__send_json(req, MHD_HTTP_OK,
+                              json_pack("{s:s,s:s,s:I,s:I}", "status", "ok", "version", BX_VERSION,
+                                        "uptime_s", uptime_ms / 1000, "uptime_ms", uptime_ms));
 }
 
-static const struct {
-    const char *method;
-    const char *path;
-    route_fn fn;
-} routes[] = {
-    {"GET", "/healthz", route_healthz},
+static const gateway_route core_routes[] = {
+    {"GET", "/healthz", route_healthz, GATEWAY_PUBLIC},
 };
+
+typedef struct route_table {
+    const gateway_route *routes;
+    const size_t *count;
+} route_table;
+
+static const size_t core_route_count = BX_ARRAY_LEN(core_routes);
+static const route_table tables[] = {
+    {core_routes, &core_route_count},
+    {gateway__auth_routes, &gateway__auth_route_count},
+    {gateway__session_routes, &gateway__session_route_count},
+    {gateway__file_routes, &gateway__file_route_count},
+    {gateway__settings_routes, &gateway__settings_route_count},
+};
+
+/* Matches url against pattern; "{x}" matches one non-empty segment and is
+ * captured (URL-decoded). Returns false without captures on mismatch. */
+static bool match(const char *pattern, const char *url, gateway_req *req)
+{
+    int n = 0;
+    char *caps[GATEWAY_MAX_PARAMS];
+    const char *p = pattern, *u = url;
+    while (*p && *u) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            const char *ue = strchr(u, '/');
+            size_t len = ue ? (size_t)(ue - u) : strlen(u);
+            if (!pe || len == 0 || n == GATEWAY_MAX_PARAMS)
+                goto fail;
+            caps[n] = bx_strndup(u, len);
+            MHD_http_unescape(caps[n]);
+            n++;
+            p = pe + 1;
+            u += len;
+            continue;
+        }
+        if (*p != *u)
+            goto fail;
+        p++;
+        u++;
+    }
+    if (*p || *u)
+        goto fail;
+    for (int i = 0; i < n; i++)
+        req->params[i] = caps[i];
+    req->nparams = n;
+    return true;
+fail:
+    for (int i = 0; i < n; i++)
+        bx_free(caps[i]);
+    return false;
+}
+
+/* Finds the route for (method, url). *out_path_known tells a 405 from a 404. */
+static const gateway_route *find_route(gateway_req *req, bool *out_path_known)
+{
+    *out_path_known = false;
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    for (size_t t = 0; t < BX_ARRAY_LEN(tables); t++) {
+        for (size_t i = 0; i < *tables[t].count; i++) {
+            const gateway_route *r = &tables[t].routes[i];
+            if (!match(r->pattern, req->url, req))
+                continue;
+            if (strcmp(r->method, method) == 0)
+                return r;
+            *out_path_known = true;
+            for (int k = 0; k < req->nparams; k++)
+                bx_free(req->params[k]);
+            req->nparams = 0;
+        }
+    }
+    return NULL;
+}
+
+static bool state_changing(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+           strcmp(method, "OPTIONS") != 0;
+}
+
+/* Per-request context kept in MHD's con_cls between callbacks. */
+typedef struct req_ctx {
+    gateway_req req;
+    const gateway_route *route;
+    bool rejected; /* an early answer was queued; ignore the body */
+} req_ctx;
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
@@ -72,32 +210,94 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   void **con_cls)
 {
     (void)version;
-    (void)upload_data;
-    /* First call per request: headers only. Accept it, answer on the next. */
-    if (*con_cls == NULL) {
-        static int marker;
-        *con_cls = &marker;
+    gateway *gw = cls;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) {
+        /* Headers have arrived: decide everything that needs no body now, so a
+         * refused request never makes us buffer its body. */
+        ctx = bx_calloc(1, sizeof *ctx);
+        *con_cls = ctx;
+        gateway_req *req = &ctx->req;
+        req->gw = gw;
+        req->conn = conn;
+        req->method = method;
+        req->url = url;
+        bx_buf_init(&req->body, GATEWAY_BODY_MAX);
+        if (!gateway__host_allowed(req)) {
+            ctx->rejected = true;
+            return gateway__send_error(req, MHD_HTTP_MISDIRECTED_REQUEST, "bad_host",
+                                       "the Host header does not name this server");
+        }
+        bool path_known;
+        ctx->route = find_route(req, &path_known);
+        if (!ctx->route && !path_known &&
+            (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+            strncmp(url, "/api/", 5) != 0 && strncmp(url, "/v1/", 4) != 0) {
+            ctx->rejected = true; /* answered now; a body is ignored */
+            return gateway__serve_static(req);
+        }
+        if (!ctx->route) {
+            ctx->rejected = true;
+            if (path_known)
+                return gateway__send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                           "method_not_allowed", "%s is not allowed on %s",
+                                           method, url);
+            return gateway__send_error(req, MHD_HTTP_NOT_FOUND, "not_found", "no route for %s",
+                                       url);
+        }
+        if (!(ctx->route->flags & GATEWAY_PUBLIC)) {
+            req->auth = gateway__authenticate(req);
+            if (req->auth == GATEWAY_AUTH_NONE) {
+                ctx->rejected = true;
+                return gateway__send_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                                           "an access token is required (Authorization: "
+                                           "Bearer TOKEN, or log in with the token URL)");
+            }
+        }
+        if (state_changing(method) && !gateway__origin_allowed(req)) {
+            ctx->rejected = true;
+            return gateway__send_error(req, MHD_HTTP_FORBIDDEN, "bad_origin",
+                                       "cross-origin request refused");
+        }
+        if (ctx->route->flags & GATEWAY_UPLOAD)
+            req->body.max = GATEWAY_UPLOAD_MAX;
         return MHD_YES;
     }
+    gateway_req *req = &ctx->req;
     if (*upload_data_size) {
-        *upload_data_size = 0; /* no route takes a body yet: drain it */
+        if (!ctx->rejected && !req->body_too_big &&
+            bx_buf_append(&req->body, upload_data, *upload_data_size) != BX_OK) {
+            req->body_too_big = true;
+            bx_buf_release(&req->body);
+        }
+        *upload_data_size = 0;
         return MHD_YES;
     }
-    request req = {cls, conn, method, url};
-    bool path_known = false;
-    for (size_t i = 0; i < BX_ARRAY_LEN(routes); i++) {
-        if (strcmp(url, routes[i].path) != 0)
-            continue;
-        path_known = true;
-        if (strcmp(method, routes[i].method) == 0 ||
-            (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
-            return routes[i].fn(&req);
-    }
-    if (path_known)
-        return send_error(&req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                          "method not allowed on this path");
-    return send_error(&req, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
+    if (ctx->rejected || req->responded)
+        return MHD_YES;
+    if (req->body_too_big)
+        return gateway__send_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+                                   "request body over the %zu-byte limit", req->body.max);
+    return ctx->route->fn(req);
 }
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    req_ctx *ctx = *con_cls;
+    if (!ctx)
+        return;
+    for (int i = 0; i < ctx->req.nparams; i++)
+        bx_free(ctx->req.params[i]);
+    bx_buf_release(&ctx->req.body);
+    bx_free(ctx);
+    *con_cls = NULL;
+}
+
+/* --------------------------------------------------------------- daemon */
 
 bool gateway_host_is_loopback(const char *host)
 {
@@ -142,24 +342,38 @@ bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_
 
     gateway *gw = bx_calloc(1, sizeof *gw);
     gw->cfg = *cfg;
-    gw->host = bx_strdup(host);
+    gw->ws = cfg->ws;
+    gw->host = bx_strdup(cfg->host);
     gw->started_ns = bx_mono_ns();
+    bx_err err = gateway__auth_init(gw, detail);
+    if (err)
+        goto fail;
+    bx_error se;
+    if ((err = store_open(workspace_db_path(gw->ws), NULL, &gw->st, &se)) != BX_OK) {
+        bx_error_set(detail, err, -1, "%s: %s", workspace_db_path(gw->ws), se.message);
+        goto fail;
+    }
     unsigned limit = cfg->connection_limit ? cfg->connection_limit : 4096;
     gw->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, gw, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw, MHD_OPTION_CONNECTION_LIMIT, limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_END);
     if (!gw->daemon) {
-        bx_error_set(detail, BX_IO, -1, "cannot listen on %s:%d (in use, or not permitted)",
-                     cfg->host, cfg->port);
-        bx_free(gw->host);
-        bx_free(gw);
-        return BX_IO;
+        err = bx_error_set(detail, BX_IO, -1, "cannot listen on %s:%d (in use, or not permitted)",
+                           cfg->host, cfg->port);
+        goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(gw->daemon, MHD_DAEMON_INFO_BIND_PORT);
     gw->port = info ? info->port : cfg->port;
     *out_gw = gw;
     return BX_OK;
+fail:
+    store_close(gw->st);
+    gateway__auth_release(gw);
+    bx_free(gw->host);
+    bx_free(gw);
+    return err;
 }
 
 int gateway_port(const gateway *gw)
@@ -167,11 +381,18 @@ int gateway_port(const gateway *gw)
     return gw->port;
 }
 
+const char *gateway_token(const gateway *gw)
+{
+    return gw->token;
+}
+
 void gateway_stop(gateway *gw)
 {
     if (!gw)
         return;
     MHD_stop_daemon(gw->daemon);
+    store_close(gw->st);
+    gateway__auth_release(gw);
     bx_free(gw->host);
     bx_free(gw);
 }

@@ -77,6 +77,14 @@ class Server:
             self.proc.kill()
             raise RuntimeError("server did not start: " + "".join(self.log))
         self.base = f"http://127.0.0.1:{self.port}"
+        with open(os.path.join(workspace, ".boxagnts", "secrets.json")) as f:
+            self.token = json.load(f)["BOXAGNTS_ACCESS_TOKEN"]
+
+    def api(self, method, path, body=None, headers=None):
+        """A JSON request with the Bearer token; returns (status, parsed body)."""
+        h = {"Authorization": "Bearer " + self.token}
+        h.update(headers or {})
+        return self.json(method, path, body, h)
 
     def request(self, method, path, body=None, headers=None):
         data = None
@@ -85,6 +93,8 @@ class Server:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             h.setdefault("Content-Type", "application/json")
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
+        if "Host" in h:  # urllib would otherwise send its own
+            req.host = h["Host"]
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 return r.status, r.headers, r.read()

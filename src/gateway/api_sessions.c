@@ -1,0 +1,251 @@
+/* api_sessions.c: sessions, their messages and tool calls over the store.
+ * Content blocks are stored as JSON text and returned as JSON values. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/gateway_int.h"
+
+static json_t *session_json(const store_session *s)
+{
+    json_t *meta = jx_parse(s->metadata, strlen(s->metadata), STORE_MAX_TEXT, NULL);
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s?,s:I,s:I}", "id", s->id, "title", s->title,
+                     "agent", s->agent, "model", s->model, "metadata",
+                     meta ? meta : json_object(), "created_ms", (json_int_t)s->created_ms,
+                     "updated_ms", (json_int_t)s->updated_ms, "parent_id",
+                     s->parent_id[0] ? s->parent_id : NULL, "fork_seq", (json_int_t)s->fork_seq,
+                     "message_count", (json_int_t)s->message_count);
+}
+
+static bool parse_limit(gateway_req *req, const char *key, size_t max, size_t *out)
+{
+    const char *v = gateway__query(req, key);
+    *out = 0;
+    if (!v)
+        return true;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || end == v || n < 1 || (size_t)n > max)
+        return false;
+    *out = (size_t)n;
+    return true;
+}
+
+static enum MHD_Result list_sessions(gateway_req *req)
+{
+    size_t limit;
+    if (!parse_limit(req, "limit", STORE_MAX_PAGE, &limit))
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                   "limit must be an integer from 1 to %d", STORE_MAX_PAGE);
+    store_session_list l = {0};
+    bx_error e;
+    bx_err err = store_sessions_list(req->gw->st, limit, gateway__query(req, "cursor"), &l, &e);
+    if (err)
+        return gateway__send_bx_error(req, err, &e);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < l.len; i++)
+        json_array_append_new(arr, session_json(&l.items[i]));
+    json_t *body = json_pack("{s:o,s:s?}", "sessions", arr, "next_cursor",
+                             l.next_cursor[0] ? l.next_cursor : NULL);
+    store_session_list_release(&l);
+    return gateway__send_json(req, MHD_HTTP_OK, body);
+}
+
+/* Checks that optional string fields are strings when present. */
+static const char *opt_string(json_t *body, const char *key, bool *bad)
+{
+    json_t *v = json_object_get(body, key);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        *bad = true;
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static enum MHD_Result create_session(gateway_req *req)
+{
+    enum MHD_Result r;
+    json_t *body = req->body.len ? gateway__body_object(req, &r) : json_object();
+    if (!body)
+        return r;
+    bool bad = false;
+    json_t *settings = workspace_settings(req->gw->ws);
+    store_session_fields f = {
+        .title = opt_string(body, "title", &bad),
+        .agent = opt_string(body, "agent", &bad),
+        .model = opt_string(body, "model", &bad),
+    };
+    if (bad) {
+        json_decref(settings);
+        json_decref(body);
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                   "title, agent and model must be strings");
+    }
+    if (!f.agent)
+        f.agent = "build";
+    if (!jx_obj(jx_obj(settings, "agents"), f.agent)) {
+        r = gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                "no agent named \"%s\"", f.agent);
+        goto out;
+    }
+    if (!f.model)
+        f.model = jx_str(settings, "default_model", "");
+    char id[37];
+    bx_error e;
+    bx_err err = store_session_create(req->gw->st, &f, id, &e);
+    if (err) {
+        r = gateway__send_bx_error(req, err, &e);
+        goto out;
+    }
+    store_session s = {0};
+    err = store_session_get(req->gw->st, id, &s, &e);
+    if (err) {
+        r = gateway__send_bx_error(req, err, &e);
+        goto out;
+    }
+    r = gateway__send_json(req, MHD_HTTP_CREATED, session_json(&s));
+    store_session_release(&s);
+out:
+    json_decref(settings);
+    json_decref(body);
+    return r;
+}
+
+static enum MHD_Result get_session(gateway_req *req)
+{
+    store_session s = {0};
+    bx_error e;
+    bx_err err = store_session_get(req->gw->st, req->params[0], &s, &e);
+    if (err)
+        return gateway__send_bx_error(req, err, &e);
+    store_message_list ml = {0};
+    err = store_messages_get(req->gw->st, s.id, 0, 0, &ml, &e);
+    if (err) {
+        store_session_release(&s);
+        return gateway__send_bx_error(req, err, &e);
+    }
+    json_t *msgs = json_array();
+    for (size_t i = 0; i < ml.len; i++) {
+        store_message *m = &ml.items[i];
+        json_t *content = jx_parse(m->content, strlen(m->content), STORE_MAX_TEXT, NULL);
+        json_array_append_new(
+            msgs, json_pack("{s:I,s:s,s:o,s:I,s:I,s:I}", "seq", (json_int_t)m->seq, "role",
+                            m->role, "content", content ? content : json_array(), "created_ms",
+                            (json_int_t)m->created_ms, "input_tokens",
+                            (json_int_t)m->input_tokens, "output_tokens",
+                            (json_int_t)m->output_tokens));
+    }
+    json_t *body = session_json(&s);
+    json_object_set_new(body, "messages", msgs);
+    store_message_list_release(&ml);
+    store_session_release(&s);
+    return gateway__send_json(req, MHD_HTTP_OK, body);
+}
+
+static enum MHD_Result patch_session(gateway_req *req)
+{
+    enum MHD_Result r;
+    json_t *body = gateway__body_object(req, &r);
+    if (!body)
+        return r;
+    bool bad = false;
+    store_session_fields f = {
+        .title = opt_string(body, "title", &bad),
+        .agent = opt_string(body, "agent", &bad),
+        .model = opt_string(body, "model", &bad),
+    };
+    bx_error e;
+    bx_err err = BX_OK;
+    if (bad)
+        r = gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                "title, agent and model must be strings");
+    else if ((err = store_session_update(req->gw->st, req->params[0], &f, &e)))
+        r = gateway__send_bx_error(req, err, &e);
+    json_decref(body);
+    if (bad || err)
+        return r;
+    store_session s = {0};
+    if ((err = store_session_get(req->gw->st, req->params[0], &s, &e)))
+        return gateway__send_bx_error(req, err, &e);
+    r = gateway__send_json(req, MHD_HTTP_OK, session_json(&s));
+    store_session_release(&s);
+    return r;
+}
+
+static enum MHD_Result delete_session(gateway_req *req)
+{
+    bx_error e;
+    bx_err err = store_session_delete(req->gw->st, req->params[0], &e);
+    if (err)
+        return gateway__send_bx_error(req, err, &e);
+    return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:b}", "deleted", 1));
+}
+
+static enum MHD_Result fork_session(gateway_req *req)
+{
+    enum MHD_Result r;
+    json_t *body = gateway__body_object(req, &r);
+    if (!body)
+        return r;
+    json_t *at = json_object_get(body, "at_seq");
+    bool bad = false;
+    const char *title = opt_string(body, "title", &bad);
+    if (!json_is_integer(at) || bad) {
+        json_decref(body);
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                   "at_seq (integer) is required; title must be a string");
+    }
+    char id[37];
+    bx_error e;
+    bx_err err = store_session_fork(req->gw->st, req->params[0],
+                                    (int64_t)json_integer_value(at), title, id, &e);
+    json_decref(body);
+    if (err)
+        return gateway__send_bx_error(req, err, &e);
+    store_session s = {0};
+    if ((err = store_session_get(req->gw->st, id, &s, &e)))
+        return gateway__send_bx_error(req, err, &e);
+    r = gateway__send_json(req, MHD_HTTP_CREATED, session_json(&s));
+    store_session_release(&s);
+    return r;
+}
+
+static enum MHD_Result list_tool_calls(gateway_req *req)
+{
+    store_tool_call_list l = {0};
+    store_session s = {0};
+    bx_error e;
+    bx_err err = store_session_get(req->gw->st, req->params[0], &s, &e);
+    store_session_release(&s);
+    if (err)
+        return gateway__send_bx_error(req, err, &e);
+    err = store_tool_calls_list(req->gw->st, req->params[0], &l, &e);
+    if (err)
+        return gateway__send_bx_error(req, err, &e);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < l.len; i++) {
+        store_tool_call *c = &l.items[i];
+        json_t *input = jx_parse(c->input, strlen(c->input), STORE_MAX_TEXT, NULL);
+        json_array_append_new(
+            arr, json_pack("{s:s,s:I,s:s,s:o,s:s?,s:b,s:s,s:I,s:I,s:I}", "id", c->id,
+                           "message_seq", (json_int_t)c->message_seq, "tool", c->tool, "input",
+                           input ? input : json_object(), "output", c->output, "is_error",
+                           c->is_error, "status", store_tool_status_name(c->status),
+                           "started_ms", (json_int_t)c->started_ms, "ended_ms",
+                           (json_int_t)c->ended_ms, "duration_ms", (json_int_t)c->duration_ms));
+    }
+    store_tool_call_list_release(&l);
+    return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:o}", "tool_calls", arr));
+}
+
+const gateway_route gateway__session_routes[] = {
+    {"GET", "/api/sessions", list_sessions, 0},
+    {"POST", "/api/sessions", create_session, 0},
+    {"GET", "/api/sessions/{id}", get_session, 0},
+    {"PATCH", "/api/sessions/{id}", patch_session, 0},
+    {"DELETE", "/api/sessions/{id}", delete_session, 0},
+    {"POST", "/api/sessions/{id}/fork", fork_session, 0},
+    {"GET", "/api/sessions/{id}/tool-calls", list_tool_calls, 0},
+};
+const size_t gateway__session_route_count = BX_ARRAY_LEN(gateway__session_routes);
