@@ -14,13 +14,13 @@
 
 #include "sandbox/sandbox.h"
 
-static char *sbx_guest_path(const char *name)
+static inline char *sbx_guest_path(const char *name)
 {
     const char *bin = getenv("BX_BINARY_DIR");
     return bx_sprintf("%s/guests/%s.wasm", bin ? bin : ".", name);
 }
 
-static sandbox_module *sbx_load(const char *name)
+static inline sandbox_module *sbx_load(const char *name)
 {
     char *path = sbx_guest_path(name);
     bx_buf b;
@@ -38,7 +38,7 @@ static sandbox_module *sbx_load(const char *name)
 }
 
 /* mkdtemp under /tmp; returns an owned path. */
-static char *sbx_tmpdir(void)
+static inline char *sbx_tmpdir(void)
 {
     char tmpl[] = "/tmp/bx-sbx-XXXXXX";
     if (!mkdtemp(tmpl))
@@ -46,7 +46,7 @@ static char *sbx_tmpdir(void)
     return bx_strdup(tmpl);
 }
 
-static void sbx_rmrf(const char *dir)
+static inline void sbx_rmrf(const char *dir)
 {
     if (!dir || strncmp(dir, "/tmp/bx-sbx-", 12) != 0)
         return;
@@ -56,7 +56,7 @@ static void sbx_rmrf(const char *dir)
     bx_free(cmd);
 }
 
-static void sbx_write(const char *dir, const char *rel, const char *text)
+static inline void sbx_write(const char *dir, const char *rel, const char *text)
 {
     char *p = bx_sprintf("%s/%s", dir, rel);
     FILE *f = fopen(p, "wb");
@@ -68,7 +68,7 @@ static void sbx_write(const char *dir, const char *rel, const char *text)
 }
 
 /* Whole file as a string (owned), or NULL. */
-static char *sbx_read(const char *dir, const char *rel)
+static inline char *sbx_read(const char *dir, const char *rel)
 {
     char *p = rel ? bx_sprintf("%s/%s", dir, rel) : bx_strdup(dir);
     bx_buf b;
@@ -81,7 +81,7 @@ static char *sbx_read(const char *dir, const char *rel)
     return out;
 }
 
-static bool sbx_exists(const char *dir, const char *rel)
+static inline bool sbx_exists(const char *dir, const char *rel)
 {
     char *p = bx_sprintf("%s/%s", dir, rel);
     struct stat st;
