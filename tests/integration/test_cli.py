@@ -40,8 +40,12 @@ def healthz_answers_and_sigint_stops_cleanly():
     status, body = s.json("GET", "/healthz")
     assert status == 200 and body["status"] == "ok", body
     assert body["version"] and body["uptime_ms"] >= 0
-    status, body = s.json("GET", "/nope")
+    status, body = s.json("GET", "/api/nope")
     assert status == 404 and body["error"]["code"] == "not_found"
+    status, body = s.json("GET", "/nope.png")
+    assert status == 404 and body["error"]["code"] == "not_found"
+    status, _, page = s.request("GET", "/some/dashboard/route")
+    assert status == 200 and b"<!doctype html>" in page  # the dashboard's own routes
     status, body = s.json("POST", "/healthz", body={})
     assert status == 405 and body["error"]["code"] == "method_not_allowed"
     ws = s.workspace
