@@ -8,6 +8,7 @@
  * writers queue on a mutex instead of SQLite's sleeping busy handler.
  */
 #include <string.h>
+#include <time.h>
 
 #include "json/json.h"
 #include "store/store_int.h"
@@ -71,26 +72,38 @@ bx_err store__fail(store *st, store_conn *c, int rc, const char *what, bx_error 
 
 /* --------------------------------------------------------- connections */
 
+/* Runs a PRAGMA, retrying SQLITE_BUSY until the busy timeout. Changing the
+ * journal mode of a fresh file needs an exclusive lock, and when two
+ * connections both hold SHARED and both want it SQLite reports BUSY at once
+ * instead of calling the busy handler (it would deadlock); so wait here. */
 static bx_err conn_pragma(store *st, store_conn *c, const char *sql, const char *expect,
                           bx_error *out_error)
 {
+    uint64_t deadline = bx_mono_ns() + (uint64_t)st->busy_timeout_ms * 1000000u;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-            if (expect) {
-                const char *got = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
-                if (!got || strcmp(got, expect) != 0) {
-                    bx_err err = bx_error_set(out_error, BX_STORE, -1,
-                                              "%s: %s gave \"%s\", wanted \"%s\"", st->path, sql,
-                                              got ? got : "", expect);
-                    sqlite3_finalize(s);
-                    return err;
-                }
+    int rc;
+    for (;;) {
+        rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(s);
+        if ((rc & 0xff) != SQLITE_BUSY || bx_mono_ns() >= deadline)
+            break;
+        sqlite3_finalize(s);
+        s = NULL;
+        nanosleep(&(struct timespec){0, 2000000}, NULL);
+    }
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        if (expect) {
+            const char *got = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+            if (!got || strcmp(got, expect) != 0) {
+                bx_err err = bx_error_set(out_error, BX_STORE, -1,
+                                          "%s: %s gave \"%s\", wanted \"%s\"", st->path, sql,
+                                          got ? got : "", expect);
+                sqlite3_finalize(s);
+                return err;
             }
-            rc = SQLITE_OK;
         }
+        rc = SQLITE_OK;
     }
     if (rc != SQLITE_OK) {
         bx_err err = store__fail(st, c, rc, sql, out_error);

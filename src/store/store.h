@@ -1,5 +1,5 @@
-/* store: the SQLite store (level 2) — sessions, messages, tool calls, usage,
- * cron jobs and runs, and the audit log, in one database file
+/* store: the SQLite store (level 2) — sessions, messages, run events, tool
+ * calls, usage, cron jobs and runs, and the audit log, in one database file
  * (W/.boxagnts/boxagnts.db). The only module that includes sqlite3.h.
  *
  * Central idea: a typed API over a WAL-mode database with versioned

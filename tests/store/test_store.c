@@ -1394,11 +1394,10 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-TEST(threads_share_one_handle)
+static void run_threads(store_options o, int *bx__failed)
 {
     tmpdb t;
     tmpdb_init(&t);
-    store_options o = {.pool_size = 3};
     store *st = NULL;
     REQUIRE(store_open(t.path, &o, &st, NULL) == BX_OK);
     worker w[8];
@@ -1423,6 +1422,17 @@ TEST(threads_share_one_handle)
     CHECK(store_check(st, false, NULL) == BX_OK);
     store_close(st);
     tmpdb_release(&t);
+}
+
+TEST(threads_share_one_handle)
+{
+    run_threads((store_options){.pool_size = 3}, bx__failed);
+}
+
+/* One connection for eight threads: every call queues, none deadlocks. */
+TEST(threads_share_a_pool_of_one)
+{
+    run_threads((store_options){.pool_size = 1, .sync_normal = true}, bx__failed);
 }
 
 typedef struct opener {
