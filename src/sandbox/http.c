@@ -322,7 +322,10 @@ static bx_err do_hop(const sandbox_net *net, const char *url, const char *method
         err = bx_error_set(detail, BX_NOMEM, -1, "curl_easy_init failed");
         goto out;
     }
-    pin_list = curl_slist_append(NULL, pin.data);
+    /* IP literals are never resolved by curl; the socket check covers them. */
+    uint8_t lit[16];
+    if (inet_pton(AF_INET, bare, lit) != 1 && inet_pton(AF_INET6, bare, lit) != 1)
+        pin_list = curl_slist_append(NULL, pin.data);
     curl_easy_setopt(curl, CURLOPT_URL, canon);
     bx_free(canon);
     curl_easy_setopt(curl, CURLOPT_RESOLVE, pin_list);
