@@ -200,6 +200,7 @@ bx_err store_open(const char *path, const store_options *opts, store **out_store
         store_close(st);
         return err;
     }
+    st->ready = true;
     *out_store = st;
     return BX_OK;
 }
@@ -208,6 +209,10 @@ void store_close(store *st)
 {
     if (!st)
         return;
+    /* SQLite's advice for long-lived connections: refresh planner
+     * statistics where they are stale, cheaply, at close. */
+    if (st->ready)
+        sqlite3_exec(st->conns[0].db, "PRAGMA optimize", NULL, NULL, NULL);
     for (int i = 0; i < st->nconn; i++)
         conn_close(&st->conns[i]);
     pthread_mutex_destroy(&st->mu);

@@ -149,6 +149,7 @@ struct store {
     pthread_mutex_t write_mu; /* one in-process writer at a time */
     store_conn *conns;
     int nconn;
+    bool ready;               /* opened and migrated (a failed open touches nothing) */
 };
 
 /* Borrows a connection for the current call (waits while all are lent). */

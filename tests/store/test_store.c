@@ -829,6 +829,69 @@ TEST(events_append_list_resume)
     tmpdb_release(&t);
 }
 
+/* Random token soup, some of it valid: every input is either stored exactly
+ * or refused with PARSE/INVALID/TOOBIG, and the refusals leave no trace. */
+TEST(random_json_inputs_are_stored_exactly_or_refused)
+{
+    tmpdb t;
+    tmpdb_init(&t);
+    store *st = NULL;
+    store_options o = {.sync_normal = true}; /* not a durability test: skip the fsyncs */
+    REQUIRE(store_open(t.path, &o, &st, NULL) == BX_OK);
+    char id[37];
+    REQUIRE(store_session_create(st, NULL, id, NULL) == BX_OK);
+    static const char *const toks[] = {"[", "]", "{", "}", "\"type\"", ":", ",", "\"text\"",
+                                       "1", "-0.5e3", "null", "true", "\"\\u00e9\"", "\xff",
+                                       "\"\\ud800\"", " ", "\"a\\\"b\"", "[{\"type\":\"x\"}"};
+    srand(12345);
+    char buf[512];
+    int stored = 0;
+    for (int i = 0; i < 3000; i++) {
+        static const char *const values[] = {"1", "null", "true", "-0.5e3", "\"\\u00e9\"",
+                                             "\"a\\\"b\"", "[]", "{}", "\"\xc3\xa9\""};
+        size_t n = 0;
+        int k = 1 + rand() % 12;
+        if (i % 3 == 0) {
+            /* A valid block list, with noise in half of them. */
+            n += (size_t)snprintf(buf, sizeof buf, "[{\"type\":\"text\",\"v\":%s%s}]",
+                                  values[rand() % (int)BX_ARRAY_LEN(values)],
+                                  rand() % 2 ? toks[rand() % (int)BX_ARRAY_LEN(toks)] : "");
+        } else {
+            for (int j = 0; j < k; j++)
+                n += (size_t)snprintf(buf + n, sizeof buf - n, "%s",
+                                      toks[rand() % (int)BX_ARRAY_LEN(toks)]);
+        }
+        store_message_new m = {.role = "user", .content = buf};
+        int64_t seq = -1;
+        bx_error e;
+        bx_err err = store_message_append(st, id, &m, &seq, &e);
+        if (err == BX_OK) {
+            stored++;
+            CHECK_EQ_INT(seq, stored);
+            store_message_list ml;
+            REQUIRE(store_messages_get(st, id, seq - 1, 1, &ml, NULL) == BX_OK);
+            REQUIRE(ml.len == 1);
+            CHECK_EQ_STR(ml.items[0].content, buf);
+            store_message_list_release(&ml);
+        } else {
+            CHECK(err == BX_PARSE || err == BX_INVALID);
+            CHECK(e.message[0] != '\0');
+            CHECK_EQ_INT(seq, 0);
+        }
+        /* The same soup as session metadata. */
+        store_session_fields f = {.metadata = buf};
+        err = store_session_update(st, id, &f, &e);
+        CHECK(err == BX_OK || err == BX_PARSE || err == BX_INVALID);
+    }
+    printf("random inputs: %d of 3000 stored\n", stored);
+    CHECK(stored > 10);
+    CHECK(stored < 3000);
+    CHECK_EQ_INT(raw_count(t.path, "SELECT count(*) FROM messages"), stored);
+    CHECK(store_check(st, false, NULL) == BX_OK);
+    store_close(st);
+    tmpdb_release(&t);
+}
+
 /* ----------------------------------------------------------- tool calls */
 
 TEST(tool_calls_lifecycle)
