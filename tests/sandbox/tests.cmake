@@ -30,3 +30,8 @@ foreach(t test_wasi test_run test_escape test_net test_netpolicy)
     add_dependencies(sandbox_${t} ${_sbx_guests} guest_hello sandbox_run_cli sandbox_escape_native)
   endif()
 endforeach()
+
+add_test(NAME sandbox/differential_node
+  COMMAND ${_sbx}/differential.sh $<TARGET_FILE:sandbox_run_cli>
+          ${CMAKE_BINARY_DIR}/guests/sbx_diff.wasm ${_sbx}/node_wasi.mjs)
+set_tests_properties(sandbox/differential_node PROPERTIES TIMEOUT 120)
