@@ -246,8 +246,9 @@ typedef struct store_tool_call_list {
 bx_err store_tool_call_record(store *st, const char *session_id, const store_tool_call_new *c,
                               bx_error *out_error);
 /* Moves a call forward: PENDING -> RUNNING sets started_ms; any -> a final
- * status (COMPLETED, DENIED, CANCELLED) sets ended_ms and duration_ms and,
- * when output is not NULL, the output (output_len 0 = strlen) and is_error.
+ * status (COMPLETED, DENIED, CANCELLED) sets ended_ms, duration_ms,
+ * is_error and, when output is not NULL, the output (output_len 0 =
+ * strlen; any bytes, at most STORE_MAX_TEXT).
  * A call already in a final status is not changed (BX_INVALID), nor is a
  * move back to PENDING. */
 bx_err store_tool_call_update(store *st, const char *session_id, const char *id,
