@@ -599,6 +599,25 @@ TEST(session_fork_copies_a_prefix)
     CHECK(store_session_fork(st, src, 1, NULL, NULL, &e) == BX_INVALID);
     CHECK_EQ_INT(raw_count(t.path, "SELECT count(*) FROM sessions"), 3);
 
+    /* A derived title stays within the cap: a title already at the cap
+     * (512 x "é") forks under the same title, " (fork)" cut off. */
+    char longt[STORE_MAX_NAME + 1];
+    for (int i = 0; i < STORE_MAX_NAME / 2; i++)
+        memcpy(longt + 2 * i, "\xc3\xa9", 2);
+    longt[STORE_MAX_NAME] = '\0';
+    char lsrc[37], lfk[37];
+    store_session_fields lf = {.title = longt};
+    REQUIRE(store_session_create(st, &lf, lsrc, &e) == BX_OK);
+    CHECK(append(st, lsrc, "user", BLOCKS) == 1);
+    REQUIRE(store_session_fork(st, lsrc, 1, NULL, lfk, &e) == BX_OK);
+    REQUIRE(store_session_get(st, lfk, &s, &e) == BX_OK);
+    CHECK_EQ_STR(s.title, longt);
+    /* Valid enough to be written back as a title. */
+    CHECK(store_session_rename(st, lfk, s.title, &e) == BX_OK);
+    store_session_release(&s);
+    CHECK(store_session_delete(st, lsrc, &e) == BX_OK);
+    CHECK(store_session_delete(st, lfk, &e) == BX_OK);
+
     /* Deleting the parent keeps the fork, without a parent. */
     CHECK(store_session_delete(st, src, &e) == BX_OK);
     REQUIRE(store_session_get(st, fk, &s, &e) == BX_OK);
