@@ -8,8 +8,11 @@ network namespace), prints the port on stdout, and serves:
   /redirect?to=URL  302 to URL
   /big?n=BYTES      200 with n bytes of 'x'
   /echo             200 with the method, the request headers and the body
+With CERT KEY arguments it also serves the same routes over TLS on a
+second port and prints "HTTP_PORT HTTPS_PORT".
 Runs until stdin closes (the test holds the pipe)."""
 import socket
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,8 +69,16 @@ class DualStack(ThreadingHTTPServer):
 
 def main():
     srv = DualStack(("::", 0), Handler)
-    print(srv.server_address[1], flush=True)
+    ports = [str(srv.server_address[1])]
     threading.Thread(target=srv.serve_forever, daemon=True).start()
+    if len(sys.argv) == 3:
+        tls = DualStack(("::", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+        tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+        ports.append(str(tls.server_address[1]))
+        threading.Thread(target=tls.serve_forever, daemon=True).start()
+    print(" ".join(ports), flush=True)
     sys.stdin.read()
 
 

@@ -12,8 +12,9 @@
 #include "sbx_util.h"
 #include "test.h"
 
-static int port;
+static int port, tls_port;
 static sandbox_module *mod;
+static char *ca_file;
 
 __attribute__((constructor(101))) static void enter_netns(int argc, char **argv)
 {
@@ -54,6 +55,25 @@ static bool setup(void)
         fprintf(stderr, "cannot configure lo in the namespace\n");
         return false;
     }
+    /* A throwaway CA and a server certificate for allowed.example/evil.test. */
+    char *certs = sbx_tmpdir();
+    char *gen = bx_sprintf(
+        "cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "-keyout ca.key -out ca.pem -days 1 -subj /CN=bx-test-ca 2>/dev/null && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key "
+        "-out srv.csr -subj /CN=allowed.example 2>/dev/null && "
+        "printf 'subjectAltName=DNS:allowed.example,DNS:evil.test\n' > ext && "
+        "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem "
+        "-days 1 -extfile ext 2>/dev/null",
+        certs);
+    int gen_rc = system(gen);
+    bx_free(gen);
+    if (gen_rc != 0) {
+        fprintf(stderr, "cannot make test certificates with openssl\n");
+        return false;
+    }
+    ca_file = bx_sprintf("%s/ca.pem", certs);
+    char *cert = bx_sprintf("%s/srv.pem", certs), *key = bx_sprintf("%s/srv.key", certs);
     int in[2], out[2];
     if (pipe(in) < 0 || pipe(out) < 0)
         return false;
@@ -65,15 +85,18 @@ static bool setup(void)
         dup2(out[1], 1);
         close(in[1]);
         close(out[0]);
-        execlp("python3", "python3", script, (char *)NULL);
+        execlp("python3", "python3", script, cert, key, (char *)NULL);
         _exit(127);
     }
     bx_free(script);
+    bx_free(cert);
+    bx_free(key);
+    bx_free(certs);
     close(in[0]);
     close(out[1]);
     /* in[1] stays open for our lifetime: the server exits when we do. */
     FILE *f = fdopen(out[0], "r");
-    if (!f || fscanf(f, "%d", &port) != 1) {
+    if (!f || fscanf(f, "%d %d", &port, &tls_port) != 2) {
         fprintf(stderr, "netserver.py did not start\n");
         port = 0;
         return false;
@@ -83,6 +106,7 @@ static bool setup(void)
 }
 
 typedef struct net_case {
+    const char *ca;           /* extra CA file */
     const char *const *allow;
     size_t n_allow;
     bool open_policy; /* positive control: allow everything, block nothing */
@@ -107,6 +131,7 @@ static char *fetch(const net_case *nc, const char *url, const char *method, cons
         o.blocked_networks = no_blocks;
         o.n_blocked_networks = 0;
     }
+    o.extra_ca_file = nc->ca;
     o.test_resolve = nc->resolve;
     o.n_test_resolve = nc->n_resolve;
     o.timeout_ms = 10000;
@@ -143,7 +168,7 @@ static const char *const allow_allowed[] = {"http://allowed.example:*"};
 TEST(allowed_host_gets_status_headers_body)
 {
     REQUIRE(setup());
-    net_case nc = {allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/ok", port), NULL, NULL, NULL, &ex);
     CHECK_EQ_INT(ex, 0);
@@ -156,7 +181,7 @@ TEST(allowed_host_gets_status_headers_body)
 TEST(post_body_and_headers)
 {
     REQUIRE(setup());
-    net_case nc = {allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/echo", port), "POST", "payload=1",
                       "X-From-Guest: yes\nContent-Type: text/plain", &ex);
@@ -178,7 +203,7 @@ TEST(post_body_and_headers)
 TEST(redirect_within_allowed_is_followed)
 {
     REQUIRE(setup());
-    net_case nc = {allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/redirect?to=/ok", port), NULL, NULL,
                       NULL, &ex);
@@ -190,7 +215,7 @@ TEST(redirect_within_allowed_is_followed)
 TEST(redirect_loop_is_bounded)
 {
     REQUIRE(setup());
-    net_case nc = {allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/redirect?to=/redirect?to=/redirect?to="
                              "/redirect?to=/redirect?to=/redirect?to=/redirect?to=/ok",
@@ -205,7 +230,7 @@ TEST(cross_origin_redirect_drops_credentials)
 {
     REQUIRE(setup());
     static const char *const allow[] = {"http://allowed.example:*", "http://evil.test:*"};
-    net_case nc = {allow, 2, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow, 2, false, res_std, BX_ARRAY_LEN(res_std)};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/redirect?to=http://evil.test:%d/echo", port,
                              port),
@@ -220,7 +245,7 @@ TEST(cross_origin_redirect_drops_credentials)
 TEST(response_size_is_capped)
 {
     REQUIRE(setup());
-    net_case nc = {allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/big?n=%d", port, 17 << 20), NULL, NULL,
                       NULL, &ex);
@@ -236,7 +261,7 @@ TEST(response_size_is_capped)
 TEST(no_network_unless_granted)
 {
     REQUIRE(setup());
-    net_case nc = {NULL, 0, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, NULL, 0, false, res_std, BX_ARRAY_LEN(res_std)};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/ok", port), NULL, NULL, NULL, &ex);
     CHECK_EQ_INT(ex, 3);
@@ -285,7 +310,7 @@ TEST(network_escape_suite)
 #pragma GCC diagnostic pop
         n++;
         /* positive control: with the policy open, the request gets through */
-        net_case open_nc = {NULL, 0, true, res_std, BX_ARRAY_LEN(res_std)};
+        net_case open_nc = {NULL, NULL, 0, true, res_std, BX_ARRAY_LEN(res_std)};
         int ex;
         char *out = fetch(&open_nc, url, NULL, NULL, NULL, &ex);
         bool reached = ex == 0 && strncmp(out, "STATUS 200 hello", 16) == 0;
@@ -295,7 +320,7 @@ TEST(network_escape_suite)
             fprintf(stderr, "%s: positive control failed: %s\n", a->name, out);
         CHECK(reached);
         bx_free(out);
-        net_case nc = {a->allow_all ? allow_all : allow_allowed, 1, false, res_std,
+        net_case nc = {NULL, a->allow_all ? allow_all : allow_allowed, 1, false, res_std,
                        BX_ARRAY_LEN(res_std)};
         out = fetch(&nc, url, NULL, NULL, NULL, &ex);
         bool ok = ex == 3 && strstr(out, "ERROR 1 network access denied") != NULL;
@@ -311,8 +336,46 @@ TEST(network_escape_suite)
     CHECK_EQ_INT(controls, n);
 }
 
+TEST(https_with_extra_ca)
+{
+    REQUIRE(setup());
+    static const char *const allow[] = {"https://allowed.example:*"};
+    net_case nc = {ca_file, allow, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    int ex;
+    char *out = fetch(&nc, U("https://allowed.example:%d/ok", tls_port), NULL, NULL, NULL, &ex);
+    CHECK_EQ_INT(ex, 0);
+    CHECK(strncmp(out, "STATUS 200 hello\n", 17) == 0);
+    bx_free(out);
+    /* without the extra CA the certificate is not trusted */
+    nc.ca = NULL;
+    out = fetch(&nc, U("https://allowed.example:%d/ok", tls_port), NULL, NULL, NULL, &ex);
+    CHECK_EQ_INT(ex, 4);
+    CHECK(strstr(out, "ERROR 3 ") != NULL);
+    bx_free(out);
+    /* the userinfo trick over https: evil.test even has a valid certificate */
+    nc.ca = ca_file;
+    out = fetch(&nc, U("https://allowed.example@evil.test:%d/ok", tls_port), NULL, NULL, NULL, &ex);
+    CHECK_EQ_INT(ex, 3);
+    CHECK(strstr(out, "https://evil.test") != NULL);
+    bx_free(out);
+    static const char *const allow_all[] = {"*://*:*"};
+    net_case open_nc = {ca_file, allow_all, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    out = fetch(&open_nc, U("https://allowed.example@evil.test:%d/ok", tls_port), NULL, NULL,
+                NULL, &ex);
+    CHECK_EQ_INT(ex, 0); /* positive control: reachable when allowed */
+    bx_free(out);
+}
+
 TEST(zz_cleanup)
 {
+    if (ca_file) {
+        char *slash = strrchr(ca_file, '/');
+        if (slash)
+            *slash = '\0';
+        sbx_rmrf(ca_file);
+        bx_free(ca_file);
+        ca_file = NULL;
+    }
     sandbox_module_unref(mod);
     mod = NULL;
     CHECK(mod == NULL);

@@ -35,3 +35,14 @@ add_test(NAME sandbox/differential_node
   COMMAND ${_sbx}/differential.sh $<TARGET_FILE:sandbox_run_cli>
           ${CMAKE_BINARY_DIR}/guests/sbx_diff.wasm ${_sbx}/node_wasi.mjs)
 set_tests_properties(sandbox/differential_node PROPERTIES TIMEOUT 120)
+
+# bench-sandbox: the run budgets (issue 4), printed against native baselines.
+add_executable(sandbox_bench_native ${_sbx}/guests/bench.c)
+target_compile_options(sandbox_bench_native PRIVATE ${BX_WARNINGS})
+add_executable(bench_sandbox ${CMAKE_SOURCE_DIR}/bench/sandbox/bench_sandbox.c)
+target_compile_options(bench_sandbox PRIVATE ${BX_WARNINGS})
+target_link_libraries(bench_sandbox PRIVATE bx_sandbox)
+add_custom_target(bench-sandbox
+  COMMAND bench_sandbox ${CMAKE_BINARY_DIR}
+  DEPENDS bench_sandbox sandbox_bench_native sandbox_run_cli guest_sbx_bench
+  WORKING_DIRECTORY ${CMAKE_BINARY_DIR} USES_TERMINAL)
