@@ -17,26 +17,26 @@ static json_t *block_json(const llm_block *b)
     json_t *o = json_object();
     switch (b->type) {
     case LLM_BLOCK_TEXT:
-        jx_set_str(o, "type", "text");
-        jx_set_str(o, "text", b->text ? b->text : "");
+        llm__set_str(o, "type", "text");
+        llm__set_str(o, "text", b->text ? b->text : "");
         break;
     case LLM_BLOCK_IMAGE:
-        jx_set_str(o, "type", "image");
+        llm__set_str(o, "type", "image");
         json_object_set_new(o, "source",
                             json_pack("{s:s,s:s,s:s}", "type", "base64", "media_type",
                                       b->media_type ? b->media_type : "image/png", "data",
                                       b->data ? b->data : ""));
         break;
     case LLM_BLOCK_TOOL_USE:
-        jx_set_str(o, "type", "tool_use");
-        jx_set_str(o, "id", b->id ? b->id : "");
-        jx_set_str(o, "name", b->name ? b->name : "");
+        llm__set_str(o, "type", "tool_use");
+        llm__set_str(o, "id", b->id ? b->id : "");
+        llm__set_str(o, "name", b->name ? b->name : "");
         json_object_set_new(o, "input", b->input ? json_deep_copy(b->input) : json_object());
         break;
     case LLM_BLOCK_TOOL_RESULT:
-        jx_set_str(o, "type", "tool_result");
-        jx_set_str(o, "tool_use_id", b->id ? b->id : "");
-        jx_set_str(o, "content", b->text ? b->text : "");
+        llm__set_str(o, "type", "tool_result");
+        llm__set_str(o, "tool_use_id", b->id ? b->id : "");
+        llm__set_str(o, "content", b->text ? b->text : "");
         if (b->is_error)
             jx_set_bool(o, "is_error", true);
         break;
@@ -45,13 +45,13 @@ static json_t *block_json(const llm_block *b)
             json_decref(o);
             return NULL;
         }
-        jx_set_str(o, "type", "thinking");
-        jx_set_str(o, "thinking", b->text ? b->text : "");
-        jx_set_str(o, "signature", b->signature);
+        llm__set_str(o, "type", "thinking");
+        llm__set_str(o, "thinking", b->text ? b->text : "");
+        llm__set_str(o, "signature", b->signature);
         break;
     case LLM_BLOCK_REDACTED_THINKING:
-        jx_set_str(o, "type", "redacted_thinking");
-        jx_set_str(o, "data", b->data ? b->data : "");
+        llm__set_str(o, "type", "redacted_thinking");
+        llm__set_str(o, "data", b->data ? b->data : "");
         break;
     }
     return o;
@@ -72,7 +72,7 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                      bx_error *detail)
 {
     json_t *body = json_object();
-    jx_set_str(body, "model", req->model);
+    llm__set_str(body, "model", req->model);
     int64_t max = llm__max_tokens(p, req);
     int64_t budget = req->thinking_budget > 0 ? req->thinking_budget : effort_budget(req->reasoning_effort);
     if (budget > 0 && budget < 1024)
@@ -116,9 +116,9 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
         json_t *tools = json_array();
         for (size_t i = 0; i < req->n_tools; i++) {
             json_t *t = json_object();
-            jx_set_str(t, "name", req->tools[i].name);
+            llm__set_str(t, "name", req->tools[i].name);
             if (req->tools[i].description && *req->tools[i].description)
-                jx_set_str(t, "description", req->tools[i].description);
+                llm__set_str(t, "description", req->tools[i].description);
             json_object_set_new(t, "input_schema",
                                 req->tools[i].schema ? json_deep_copy(req->tools[i].schema)
                                                      : json_pack("{s:s}", "type", "object"));
@@ -197,7 +197,8 @@ static bx_err error_event(llm_decoder *d, const json_t *doc, int status)
     return err;
 }
 
-static bx_err block_start(llm_decoder *d, int idx, const json_t *cb)
+/* whole: the block comes from a non-streamed body, complete with its input */
+static bx_err block_start(llm_decoder *d, int idx, const json_t *cb, bool whole)
 {
     if (idx < 0 || idx >= LLM__SLOTS)
         return llm__fail(d, BX_PROTOCOL, 0, "content block index %d out of range", idx);
@@ -221,7 +222,7 @@ static bx_err block_start(llm_decoder *d, int idx, const json_t *cb)
         bx_err err = llm__call_start(d, idx, jx_str(cb, "id", ""), jx_str(cb, "name", ""));
         /* a non-streamed input (or a non-empty one in the start event) */
         json_t *input = jx_obj(cb, "input");
-        if (!err && input && json_object_size(input)) {
+        if (!err && input && (whole || json_object_size(input))) {
             char *a = llm__args_string(input);
             err = llm__call_delta(d, idx, a, strlen(a));
             free(a);
@@ -262,7 +263,7 @@ static bx_err event(llm_decoder *d, bx_slice name, json_t *data, bx_slice raw)
         return llm__start(d, jx_str(m, "id", ""), jx_str(m, "model", ""));
     }
     if (strcmp(type, "content_block_start") == 0)
-        return block_start(d, (int)jx_int(data, "index", -1), jx_obj(data, "content_block"));
+        return block_start(d, (int)jx_int(data, "index", -1), jx_obj(data, "content_block"), false);
     if (strcmp(type, "content_block_delta") == 0)
         return block_delta(d, (int)jx_int(data, "index", -1), jx_obj(data, "delta"));
     if (strcmp(type, "content_block_stop") == 0) {
@@ -298,7 +299,7 @@ static bx_err body(llm_decoder *d, json_t *doc)
         if (i >= LLM__SLOTS)
             break;
         const char *type = jx_str(cb, "type", "");
-        err = block_start(d, (int)i, cb);
+        err = block_start(d, (int)i, cb, true);
         if (!err && strcmp(type, "thinking") == 0 && jx_str(cb, "signature", NULL)) {
             const char *s = jx_str(cb, "signature", "");
             err = llm__text(d, LLM_EV_THINKING_SIGNATURE, s, strlen(s));

@@ -339,7 +339,7 @@ void llm__common_headers(const llm_provider *p, const llm_request *req, llm_http
 bx_err llm__set_body(llm_http_request *h, json_t *body, bx_error *detail)
 {
     bx_buf_reset(&h->body);
-    bx_err err = jx_dump(body, &h->body);
+    bx_err err = llm__dump(body, &h->body);
     json_decref(body);
     if (err)
         return bx_error_set(detail, err, -1, "cannot encode the request body (invalid UTF-8?)");

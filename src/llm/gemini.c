@@ -50,7 +50,7 @@ static json_t *clean_schema(const json_t *s, int depth)
                     first = ts;
             }
             if (first)
-                jx_set_str(out, "type", first);
+                llm__set_str(out, "type", first);
         } else if (strcmp(k, "properties") == 0 && json_is_object(v)) {
             json_t *props = json_object();
             const char *pk;
@@ -102,7 +102,7 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
             json_t *part = NULL;
             switch (b->type) {
             case LLM_BLOCK_TEXT:
-                part = json_pack("{s:s}", "text", b->text ? b->text : "");
+                part = json_pack("{s:o}", "text", llm__str(b->text));
                 break;
             case LLM_BLOCK_IMAGE:
                 part = json_pack("{s:{s:s,s:s}}", "inlineData", "mimeType",
@@ -114,8 +114,8 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                                  "args", b->input ? json_deep_copy(b->input) : json_object());
                 break;
             case LLM_BLOCK_TOOL_RESULT: {
-                json_t *resp = json_pack("{s:s}", b->is_error ? "error" : "content",
-                                         b->text ? b->text : "");
+                json_t *resp = json_pack("{s:o}", b->is_error ? "error" : "content",
+                                         llm__str(b->text));
                 part = json_pack("{s:{s:s,s:o}}", "functionResponse", "name",
                                  llm__tool_name_for(req, b->id), "response", resp);
                 break;
@@ -133,7 +133,7 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                 for (size_t j = 0; j < m->n_blocks; j++)
                     has_call |= m->blocks[j].type == LLM_BLOCK_TOOL_USE;
                 if (!has_call || b->type == LLM_BLOCK_TOOL_USE) {
-                    jx_set_str(part, "thoughtSignature", signature);
+                    llm__set_str(part, "thoughtSignature", signature);
                     signature = NULL;
                 }
             }
@@ -152,9 +152,9 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
         json_t *decls = json_array();
         for (size_t i = 0; i < req->n_tools; i++) {
             json_t *f = json_object();
-            jx_set_str(f, "name", req->tools[i].name);
+            llm__set_str(f, "name", req->tools[i].name);
             if (req->tools[i].description && *req->tools[i].description)
-                jx_set_str(f, "description", req->tools[i].description);
+                llm__set_str(f, "description", req->tools[i].description);
             json_t *schema = clean_schema(req->tools[i].schema, 0);
             /* an empty parameters object is rejected: leave it out */
             if (json_object_size(jx_obj(schema, "properties")))

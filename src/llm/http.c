@@ -40,7 +40,7 @@ typedef struct transfer {
     bx_buf body;         /* non-stream or error body */
     bool stop_reading;   /* our decision to abort the transfer */
     bx_err abort_err;    /* why (TOOBIG, CANCELLED, a decoder error) */
-    char abort_msg[256];
+    char abort_msg[600];
     uint64_t start_ns, first_byte_ns, last_byte_ns;
     size_t bytes;
 } transfer;

@@ -66,6 +66,13 @@ bx_err llm__fail(llm_decoder *d, bx_err err, int status, const char *fmt, ...)
 void llm__header(llm_http_request *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void llm__common_headers(const llm_provider *p, const llm_request *req, llm_http_request *h);
 bx_err llm__set_body(llm_http_request *h, json_t *body, bx_error *detail); /* steals body */
+/* Compact JSON of v appended to out, object keys in insertion order;
+ * BX_INVALID on invalid UTF-8 (out unchanged). */
+bx_err llm__dump(const json_t *v, bx_buf *out);
+/* A JSON string of s without jansson's UTF-8 check (llm__dump validates):
+ * for large message text on the per-request path. NULL counts as "". */
+json_t *llm__str(const char *s);
+void llm__set_str(json_t *obj, const char *key, const char *s);
 /* The tool name a tool_result answers, found among earlier tool_use blocks. */
 const char *llm__tool_name_for(const llm_request *req, const char *id);
 /* JSON text of a tool_use input ("{}" when NULL); free with free(). */

@@ -40,16 +40,16 @@ static json_t *user_content(const llm_message *m, bool *out_any)
         const llm_block *b = &m->blocks[i];
         if (b->type == LLM_BLOCK_TEXT) {
             json_t *p = json_object();
-            jx_set_str(p, "type", "text");
-            jx_set_str(p, "text", b->text ? b->text : "");
+            llm__set_str(p, "type", "text");
+            llm__set_str(p, "text", b->text ? b->text : "");
             json_array_append_new(parts, p);
             n_text++;
         } else if (b->type == LLM_BLOCK_IMAGE) {
             json_t *p = json_object(), *u = json_object();
-            jx_set_str(p, "type", "image_url");
+            llm__set_str(p, "type", "image_url");
             char *url = bx_sprintf("data:%s;base64,%s", b->media_type ? b->media_type : "image/png",
                                    b->data ? b->data : "");
-            jx_set_str(u, "url", url);
+            llm__set_str(u, "url", url);
             bx_free(url);
             json_object_set_new(p, "image_url", u);
             json_array_append_new(parts, p);
@@ -70,12 +70,12 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                      bx_error *detail)
 {
     json_t *body = json_object();
-    jx_set_str(body, "model", req->model);
+    llm__set_str(body, "model", req->model);
     json_t *msgs = json_array();
     if (req->system && *req->system) {
         json_t *m = json_object();
-        jx_set_str(m, "role", "system");
-        jx_set_str(m, "content", req->system);
+        llm__set_str(m, "role", "system");
+        llm__set_str(m, "content", req->system);
         json_array_append_new(msgs, m);
     }
     char idbuf[10];
@@ -88,14 +88,14 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                 if (b->type != LLM_BLOCK_TOOL_RESULT)
                     continue;
                 json_t *t = json_object();
-                jx_set_str(t, "role", "tool");
-                jx_set_str(t, "tool_call_id", tool_id(p, b->id, idbuf));
+                llm__set_str(t, "role", "tool");
+                llm__set_str(t, "tool_call_id", tool_id(p, b->id, idbuf));
                 if (b->is_error) {
                     char *s = bx_sprintf("Error: %s", b->text ? b->text : "");
-                    jx_set_str(t, "content", s);
+                    llm__set_str(t, "content", s);
                     bx_free(s);
                 } else {
-                    jx_set_str(t, "content", b->text ? b->text : "");
+                    llm__set_str(t, "content", b->text ? b->text : "");
                 }
                 json_array_append_new(msgs, t);
             }
@@ -103,7 +103,7 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
             json_t *content = user_content(m, &any);
             if (any) {
                 json_t *u = json_object();
-                jx_set_str(u, "role", "user");
+                llm__set_str(u, "role", "user");
                 json_object_set_new(u, "content", content);
                 json_array_append_new(msgs, u);
             } else {
@@ -112,7 +112,7 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
             continue;
         }
         json_t *a = json_object();
-        jx_set_str(a, "role", "assistant");
+        llm__set_str(a, "role", "assistant");
         bx_buf text, reasoning;
         bx_buf_init(&text, BX_BUF_UNLIMITED);
         bx_buf_init(&reasoning, BX_BUF_UNLIMITED);
@@ -125,23 +125,23 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                 bx_buf_puts(&reasoning, b->text ? b->text : "");
             } else if (b->type == LLM_BLOCK_TOOL_USE) {
                 json_t *c = json_object(), *f = json_object();
-                jx_set_str(c, "id", tool_id(p, b->id, idbuf));
-                jx_set_str(c, "type", "function");
-                jx_set_str(f, "name", b->name ? b->name : "");
+                llm__set_str(c, "id", tool_id(p, b->id, idbuf));
+                llm__set_str(c, "type", "function");
+                llm__set_str(f, "name", b->name ? b->name : "");
                 char *args = llm__args_string(b->input);
-                jx_set_str(f, "arguments", args);
+                llm__set_str(f, "arguments", args);
                 free(args);
                 json_object_set_new(c, "function", f);
                 json_array_append_new(calls, c);
             }
         }
         if (text.len)
-            json_object_set_new(a, "content", json_stringn(text.data, text.len));
+            json_object_set_new(a, "content", json_stringn_nocheck(text.data, text.len));
         else
             json_object_set_new(a, "content", json_null());
         /* DeepSeek wants its reasoning back within a tool-calling turn */
         if ((p->flags & LLM_PF_REASONING_CONTENT) && reasoning.len && json_array_size(calls))
-            json_object_set_new(a, "reasoning_content", json_stringn(reasoning.data, reasoning.len));
+            json_object_set_new(a, "reasoning_content", json_stringn_nocheck(reasoning.data, reasoning.len));
         if (json_array_size(calls))
             json_object_set_new(a, "tool_calls", calls);
         else
@@ -155,10 +155,10 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
         json_t *tools = json_array();
         for (size_t i = 0; i < req->n_tools; i++) {
             json_t *t = json_object(), *f = json_object();
-            jx_set_str(t, "type", "function");
-            jx_set_str(f, "name", req->tools[i].name);
+            llm__set_str(t, "type", "function");
+            llm__set_str(f, "name", req->tools[i].name);
             if (req->tools[i].description && *req->tools[i].description)
-                jx_set_str(f, "description", req->tools[i].description);
+                llm__set_str(f, "description", req->tools[i].description);
             json_object_set_new(f, "parameters", req->tools[i].schema
                                                      ? json_deep_copy(req->tools[i].schema)
                                                      : json_pack("{s:s,s:{}}", "type", "object",
@@ -180,7 +180,7 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
         json_object_set_new(body, "stop", s);
     }
     if (req->reasoning_effort)
-        jx_set_str(body, "reasoning_effort", req->reasoning_effort);
+        llm__set_str(body, "reasoning_effort", req->reasoning_effort);
     if (req->stream) {
         jx_set_bool(body, "stream", true);
         if (p->flags & LLM_PF_STREAM_USAGE)

@@ -15,21 +15,23 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                      bx_error *detail)
 {
     json_t *body = json_object();
-    jx_set_str(body, "model", req->model);
+    llm__set_str(body, "model", req->model);
     if (req->system && *req->system)
-        jx_set_str(body, "instructions", req->system);
+        llm__set_str(body, "instructions", req->system);
     json_t *input = json_array();
     for (size_t i = 0; i < req->n_messages; i++) {
         const llm_message *m = &req->messages[i];
         bool user = m->role == LLM_ROLE_USER;
-        json_t *content = json_array();
+        /* item order: reasoning, the message, function calls (assistant);
+         * function call outputs, then the message (user) */
+        json_t *content = json_array(), *before = json_array(), *after = json_array();
         for (size_t k = 0; k < m->n_blocks; k++) {
             const llm_block *b = &m->blocks[k];
             switch (b->type) {
             case LLM_BLOCK_TEXT:
-                json_array_append_new(content, json_pack("{s:s,s:s}", "type",
+                json_array_append_new(content, json_pack("{s:s,s:o}", "type",
                                                          user ? "input_text" : "output_text",
-                                                         "text", b->text ? b->text : ""));
+                                                         "text", llm__str(b->text)));
                 break;
             case LLM_BLOCK_IMAGE: {
                 char *url = bx_sprintf("data:%s;base64,%s", b->media_type ? b->media_type : "image/png",
@@ -41,16 +43,16 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
             }
             case LLM_BLOCK_TOOL_USE: {
                 char *args = llm__args_string(b->input);
-                json_array_append_new(input, json_pack("{s:s,s:s,s:s,s:s}", "type", "function_call",
+                json_array_append_new(after, json_pack("{s:s,s:s,s:s,s:s}", "type", "function_call",
                                                        "call_id", b->id ? b->id : "", "name",
                                                        b->name ? b->name : "", "arguments", args));
                 free(args);
                 break;
             }
             case LLM_BLOCK_TOOL_RESULT:
-                json_array_append_new(input, json_pack("{s:s,s:s,s:s}", "type", "function_call_output",
-                                                       "call_id", b->id ? b->id : "", "output",
-                                                       b->text ? b->text : ""));
+                json_array_append_new(before, json_pack("{s:s,s:s,s:o}", "type", "function_call_output",
+                                                        "call_id", b->id ? b->id : "", "output",
+                                                        llm__str(b->text)));
                 break;
             case LLM_BLOCK_THINKING:
                 if (b->signature) {
@@ -58,30 +60,34 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                     if (b->text && *b->text)
                         json_array_append_new(summary, json_pack("{s:s,s:s}", "type", "summary_text",
                                                                  "text", b->text));
-                    json_array_append_new(input, json_pack("{s:s,s:o,s:s}", "type", "reasoning",
-                                                           "summary", summary, "encrypted_content",
-                                                           b->signature));
+                    json_array_append_new(before, json_pack("{s:s,s:o,s:s}", "type", "reasoning",
+                                                            "summary", summary, "encrypted_content",
+                                                            b->signature));
                 }
                 break;
             case LLM_BLOCK_REDACTED_THINKING:
                 break;
             }
         }
+        json_array_extend(input, before);
         if (json_array_size(content))
             json_array_append_new(input, json_pack("{s:s,s:o}", "role", user ? "user" : "assistant",
                                                    "content", content));
         else
             json_decref(content);
+        json_array_extend(input, after);
+        json_decref(before);
+        json_decref(after);
     }
     json_object_set_new(body, "input", input);
     if (req->n_tools) {
         json_t *tools = json_array();
         for (size_t i = 0; i < req->n_tools; i++) {
             json_t *t = json_object();
-            jx_set_str(t, "type", "function");
-            jx_set_str(t, "name", req->tools[i].name);
+            llm__set_str(t, "type", "function");
+            llm__set_str(t, "name", req->tools[i].name);
             if (req->tools[i].description && *req->tools[i].description)
-                jx_set_str(t, "description", req->tools[i].description);
+                llm__set_str(t, "description", req->tools[i].description);
             json_object_set_new(t, "parameters", req->tools[i].schema
                                                      ? json_deep_copy(req->tools[i].schema)
                                                      : json_pack("{s:s,s:{}}", "type", "object",
