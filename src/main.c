@@ -11,7 +11,11 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "agent/agent.h"
 #include "gateway/gateway.h"
+#include "llm/llm.h"
+#include "sandbox/sandbox.h"
+#include "tools/tools.h"
 #include "util/util.h"
 #include "workspace/workspace.h"
 
@@ -28,6 +32,10 @@ typedef struct globals {
 typedef int (*subcommand_fn)(int argc, char **argv, const globals *g);
 
 static int cmd_serve(int argc, char **argv, const globals *g);
+static int cmd_run(int argc, char **argv, const globals *g);
+static int cmd_tool(int argc, char **argv, const globals *g);
+static int cmd_wasm(int argc, char **argv, const globals *g);
+static int cmd_llm(int argc, char **argv, const globals *g);
 
 static const struct {
     const char *name;
@@ -35,7 +43,53 @@ static const struct {
     const char *summary;
 } subcommands[] = {
     {"serve", cmd_serve, "serve the API and dashboard (the default)"},
+    {"run", cmd_run, "run an agent in the terminal: run \"PROMPT\" [--model P/M] [--json] ..."},
+    {"tool", cmd_tool, "list, inspect and run tools: tool list | spec NAME | run NAME --json '{}'"},
+    {"wasm", cmd_wasm, "run a WASI program in the sandbox: wasm run [--dir H::G[:ro]] FILE.wasm"},
+    {"llm", cmd_llm, "try a provider: llm ping|chat --model provider/model [TEXT]"},
 };
+
+/* Subcommands that take the tree tools see get --root back as their own
+ * flag; the module parses it with its other flags. */
+static int with_root(int argc, char **argv, const globals *g,
+                     int (*fn)(int, char **, const char *))
+{
+    if (!g->root)
+        return fn(argc, argv, g->workspace_dir);
+    char **args = calloc((size_t)argc + 3, sizeof *args);
+    if (!args)
+        return 1;
+    int n = 0, i = 0;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i++)
+        args[n++] = argv[i];
+    args[n++] = (char *)"--root";
+    args[n++] = (char *)g->root;
+    for (; i < argc; i++)
+        args[n++] = argv[i];
+    int rc = fn(n, args, g->workspace_dir);
+    free(args);
+    return rc;
+}
+
+static int cmd_run(int argc, char **argv, const globals *g)
+{
+    return with_root(argc, argv, g, agent_cli_main);
+}
+
+static int cmd_tool(int argc, char **argv, const globals *g)
+{
+    return with_root(argc, argv, g, tools_cli_main);
+}
+
+static int cmd_wasm(int argc, char **argv, const globals *g)
+{
+    return sandbox_cli_main(argc, argv, g->workspace_dir);
+}
+
+static int cmd_llm(int argc, char **argv, const globals *g)
+{
+    return llm_cli_main(argc, argv, g->workspace_dir);
+}
 
 static void usage(FILE *out)
 {
