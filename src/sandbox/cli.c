@@ -207,6 +207,9 @@ int sandbox_cli_main(int argc, char **argv, const char *workspace_dir)
         usage(stderr);
         goto out;
     }
+    /* `FILE.wasm -- ARGS`: the separator is ours, not the guest's. */
+    if (i < argc && strcmp(argv[i], "--") == 0)
+        i++;
     o.map_dirs = maps;
     o.n_map_dirs = nmaps;
     o.env = env;
