@@ -9,7 +9,7 @@
  *  3. 1,000 concurrent instances parked in a sleep: RSS growth per
  *     instance minus its linear memory.
  * Each kernel runs >= 100 ms; checksums prove the work was done.
- * Usage: bench_sandbox BINARY_DIR */
+ * Usage: bench_sandbox BINARY_DIR [inprocess|process|concurrent] */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -245,11 +245,15 @@ int main(int argc, char **argv)
     for (int i = 0; i < 4096; i++)
         fputc('a' + i % 26, f);
     fclose(f);
-    bench_inprocess();
+    const char *only = argc > 2 ? argv[2] : "";
+    if (!*only || !strcmp(only, "inprocess"))
+        bench_inprocess();
     const char *cli = getenv("BX_BIN_WASM");
     char *own = bx_sprintf("%s/sandbox_run_cli", bin_dir);
-    bench_process(bin_dir, cli ? cli : own);
-    bench_concurrent();
+    if (!*only || !strcmp(only, "process"))
+        bench_process(bin_dir, cli ? cli : own);
+    if (!*only || !strcmp(only, "concurrent"))
+        bench_concurrent();
     unlink(data);
     rmdir(dir);
     sandbox_module_unref(mod);

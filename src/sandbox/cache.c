@@ -119,6 +119,7 @@ bx_err sandbox_cache_get(sandbox_cache *c, const void *bytes, size_t len, bx_err
         bx_map_del(&c->map, hash, 64);
         bx_free(e);
     } else {
+        memcpy(m->hash, hash, sizeof hash);
         e->m = m;
         e->loading = false;
         lru_front(c, e);

@@ -44,6 +44,7 @@ static pthread_mutex_t timer_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_cv;
 static timer_entry *timer_head;
 static bool timer_started;
+static uint64_t timer_sleep_until = UINT64_MAX; /* when the thread next wakes by itself */
 
 static void *timer_main(void *arg)
 {
@@ -62,6 +63,7 @@ static void *timer_main(void *arg)
                 next = e->deadline_ns;
             }
         }
+        timer_sleep_until = next;
         if (next == UINT64_MAX) {
             pthread_cond_wait(&timer_cv, &timer_mu);
         } else {
@@ -90,10 +92,11 @@ static void timer_add(timer_entry *e)
             timer_started = true;
         pthread_attr_destroy(&at);
     }
-    bool earliest = true;
-    for (timer_entry *x = timer_head; x; x = x->next)
-        if (!x->fired && x->deadline_ns <= e->deadline_ns)
-            earliest = false;
+    /* Wake the thread only when it would sleep past this deadline: runs
+     * with the usual timeout never cost a context switch. */
+    bool earliest = e->deadline_ns < timer_sleep_until;
+    if (earliest)
+        timer_sleep_until = e->deadline_ns;
     e->prev = NULL;
     e->next = timer_head;
     if (timer_head)
@@ -329,7 +332,7 @@ bx_err sandbox_module_load(const void *bytes, size_t len, bx_error *detail, sand
     atomic_init(&m->refs, 1);
     m->wm = wm;
     m->bytes = len;
-    bx_sha256_hex(bytes, len, m->hash);
+    m->hash[0] = '\0'; /* set by the cache; hashing here would cost every CLI run an OpenSSL init */
     uint32_t n = wasm_module_import_count(wm);
     for (uint32_t i = 0; i < n; i++) {
         wasm_extern_desc d;

@@ -114,7 +114,8 @@ bx_err sandbox_module_load(const void *bytes, size_t len, bx_error *detail,
                            sandbox_module **out);
 sandbox_module *sandbox_module_ref(sandbox_module *m);
 void sandbox_module_unref(sandbox_module *m);
-/* SHA-256 of the bytes the module was made from (64 hex + NUL). */
+/* SHA-256 of the bytes the module was made from (64 hex + NUL) for a
+ * module from the cache; "" for one from sandbox_module_load. */
 const char *sandbox_module_hash(const sandbox_module *m);
 
 /* A cache of translated modules keyed by the SHA-256 of their bytes,
