@@ -17,10 +17,15 @@
 #define NOPOS UINT32_MAX
 #define VIRT_MAX_STACK 256u /* above this depth local.get copies at once */
 
+enum { OPD_REAL, OPD_LOCAL, OPD_CONST };
+
 typedef struct opd {
     uint8_t type;  /* valtype, 0 = unknown (polymorphic) */
+    uint8_t kind;  /* REAL: in home; LOCAL: still in the local's slot `at`;
+                    * CONST: not written yet, the value is cval */
     uint32_t home; /* the entry's own slot */
     uint32_t at;   /* where the value is now: home, or a local's slot */
+    uint64_t cval;
 } opd;
 
 enum { K_FUNC, K_BLOCK, K_LOOP, K_IF, K_ELSE };
@@ -58,6 +63,7 @@ typedef struct cc {
     uint32_t cur_slot, max_slot;
     uint32_t fuel_pos, fuel_count;
     uint32_t last_dst;        /* code index of the dst word of the last producer */
+    uint32_t last_op;         /* code index of the last instruction's opcode */
     uint32_t nvirt;
 } cc;
 
@@ -178,6 +184,7 @@ static bx_err reserve(cc *c, size_t n)
 static bx_err emit(cc *c, unsigned n, const uint32_t *w)
 {
     TRY(reserve(c, n));
+    c->last_op = (uint32_t)c->ncode;
     memcpy(c->code + c->ncode, w, n * sizeof *w);
     c->ncode += n;
     c->last_dst = NOPOS;
@@ -217,7 +224,7 @@ static void patch_chain(cc *c, uint32_t head, uint32_t target)
 }
 
 /* A label at the current position: no retargeting across it. */
-static void mark_label(cc *c) { c->last_dst = NOPOS; }
+static void mark_label(cc *c) { c->last_dst = NOPOS, c->last_op = NOPOS; }
 
 /* ------------------------------------------------------- operand stack */
 
@@ -230,7 +237,7 @@ static bx_err push(cc *c, uint8_t type)
     uint32_t sz = wasm__valtype_slots(type);
     if (c->cur_slot > UINT32_MAX / 2)
         return INVALID(c, "function too large");
-    c->stk[c->nstk++] = (opd){type, c->cur_slot, c->cur_slot};
+    c->stk[c->nstk++] = (opd){type, OPD_REAL, c->cur_slot, c->cur_slot, 0};
     c->cur_slot += sz;
     if (c->cur_slot > c->max_slot)
         c->max_slot = c->cur_slot;
@@ -239,19 +246,31 @@ static bx_err push(cc *c, uint8_t type)
 
 static void unvirt(cc *c, opd *o)
 {
-    if (o->at != o->home) {
+    if (o->kind == OPD_LOCAL)
         c->vref[o->at]--;
+    if (o->kind != OPD_REAL)
         c->nvirt--;
-        o->at = o->home;
-    }
+    o->kind = OPD_REAL;
+    o->at = o->home;
 }
 
-static bx_err pop_check(cc *c, uint8_t want, opd *out)
+static bx_err emit_const(cc *c, uint8_t type, uint32_t dst, uint64_t v)
+{
+    if (type == WASM_I32 || type == WASM_F32)
+        EMIT_DST(c, WASM__OP_CONST32, dst, (uint32_t)v);
+    else
+        EMIT_DST(c, WASM__OP_CONST64, dst, (uint32_t)v, (uint32_t)(v >> 32));
+    return BX_OK;
+}
+
+/* Pops an operand of type want (0 = any) without writing a virtual
+ * constant: the caller may use o.kind == OPD_CONST as an immediate. */
+static bx_err pop_raw(cc *c, uint8_t want, opd *out)
 {
     ctl *f = top_ctl(c);
     if (c->nstk == f->height) {
         if (f->unreachable) {
-            *out = (opd){want, c->cur_slot, c->cur_slot};
+            *out = (opd){want, OPD_REAL, c->cur_slot, c->cur_slot, 0};
             return BX_OK;
         }
         return INVALID(c, "type mismatch");
@@ -261,10 +280,10 @@ static bx_err pop_check(cc *c, uint8_t want, opd *out)
         c->nstk++;
         return INVALID(c, "type mismatch");
     }
-    if (o.at != o.home) {
+    if (o.kind == OPD_LOCAL)
         c->vref[o.at]--;
+    if (o.kind != OPD_REAL)
         c->nvirt--;
-    }
     c->cur_slot = o.home;
     if (!o.type)
         o.type = want;
@@ -272,14 +291,59 @@ static bx_err pop_check(cc *c, uint8_t want, opd *out)
     return BX_OK;
 }
 
-static bx_err materialize(cc *c, opd *o)
+/* Writes a popped constant into its home slot (before its consumer). */
+static bx_err const_to_home(cc *c, opd *o)
 {
-    if (o->at == o->home)
+    if (o->kind != OPD_CONST)
         return BX_OK;
     if (live(c))
-        TRY(emit_copy(c, o->type, o->home, o->at));
+        TRY(emit_const(c, o->type, o->home, o->cval));
+    o->kind = OPD_REAL;
+    return BX_OK;
+}
+
+static bx_err pop_check(cc *c, uint8_t want, opd *out)
+{
+    TRY(pop_raw(c, want, out));
+    return const_to_home(c, out);
+}
+
+static bx_err materialize(cc *c, opd *o)
+{
+    if (o->kind == OPD_REAL)
+        return BX_OK;
+    if (live(c)) {
+        if (o->kind == OPD_CONST)
+            TRY(emit_const(c, o->type, o->home, o->cval));
+        else
+            TRY(emit_copy(c, o->type, o->home, o->at));
+    }
     unvirt(c, o);
     return BX_OK;
+}
+
+static bx_err push_const(cc *c, uint8_t type, uint64_t v)
+{
+    TRY(push(c, type));
+    opd *o = &c->stk[c->nstk - 1];
+    if (c->nstk > VIRT_MAX_STACK) {
+        if (live(c))
+            TRY(emit_const(c, type, o->home, v));
+        return BX_OK;
+    }
+    o->kind = OPD_CONST;
+    o->cval = v;
+    c->nvirt++;
+    return BX_OK;
+}
+
+static void push_local_ref(cc *c, uint32_t slot)
+{
+    opd *o = &c->stk[c->nstk - 1];
+    o->kind = OPD_LOCAL;
+    o->at = slot;
+    c->vref[slot]++;
+    c->nvirt++;
 }
 
 static bx_err materialize_all(cc *c)
@@ -598,33 +662,148 @@ static bool is_nop_conv(uint32_t code)
     return code == 0xA7 || (code >= 0xBC && code <= 0xBF);
 }
 
+/* Immediate forms: for wasm opcode x, the op taking `dst, a, imm`. */
+static uint16_t imm_form(uint32_t code)
+{
+    static const uint16_t tab[0xC5] = {
+        [0x6A] = WASM__OP_I32_ADD_I,  [0x6C] = WASM__OP_I32_MUL_I,  [0x71] = WASM__OP_I32_AND_I,
+        [0x72] = WASM__OP_I32_OR_I,   [0x73] = WASM__OP_I32_XOR_I,  [0x74] = WASM__OP_I32_SHL_I,
+        [0x75] = WASM__OP_I32_SHR_S_I, [0x76] = WASM__OP_I32_SHR_U_I,
+        [0x77] = WASM__OP_I32_ROTL_I, [0x78] = WASM__OP_I32_ROTR_I,
+        [0x89] = WASM__OP_I64_ROTL_I, [0x8A] = WASM__OP_I64_ROTR_I,
+        [0x7C] = WASM__OP_I64_ADD_I,  [0x7E] = WASM__OP_I64_MUL_I,  [0x83] = WASM__OP_I64_AND_I,
+        [0x84] = WASM__OP_I64_OR_I,   [0x85] = WASM__OP_I64_XOR_I,  [0x86] = WASM__OP_I64_SHL_I,
+        [0x87] = WASM__OP_I64_SHR_S_I, [0x88] = WASM__OP_I64_SHR_U_I,
+        [0x46] = WASM__OP_I32_EQ_I,   [0x47] = WASM__OP_I32_NE_I,   [0x48] = WASM__OP_I32_LT_S_I,
+        [0x49] = WASM__OP_I32_LT_U_I, [0x4A] = WASM__OP_I32_GT_S_I, [0x4B] = WASM__OP_I32_GT_U_I,
+        [0x4C] = WASM__OP_I32_LE_S_I, [0x4D] = WASM__OP_I32_LE_U_I, [0x4E] = WASM__OP_I32_GE_S_I,
+        [0x4F] = WASM__OP_I32_GE_U_I,
+    };
+    return code < BX_ARRAY_LEN(tab) ? tab[code] : 0;
+}
+
+/* The opcode with operands swapped (a op b == b op' a), or 0. */
+static uint32_t mirror(uint32_t code)
+{
+    switch (code) {
+    case 0x6A: case 0x6C: case 0x71: case 0x72: case 0x73: case 0x46: case 0x47:
+    case 0x7C: case 0x7E: case 0x83: case 0x84: case 0x85:
+        return code;
+    case 0x48: return 0x4A; /* lt_s -> gt_s */
+    case 0x49: return 0x4B;
+    case 0x4A: return 0x48;
+    case 0x4B: return 0x49;
+    case 0x4C: return 0x4E; /* le_s -> ge_s */
+    case 0x4D: return 0x4F;
+    case 0x4E: return 0x4C;
+    case 0x4F: return 0x4D;
+    default: return 0;
+    }
+}
+
+static bool fits_imm(uint32_t code, uint64_t v)
+{
+    if (code < 0x79) /* i32 ops: any 32-bit value */
+        return true;
+    return (int64_t)v == (int64_t)(int32_t)v;
+}
+
 static bx_err op_numeric(cc *c, uint32_t code)
 {
     const numinfo *ni = &numtab[code];
-    opd a, b = {0, 0, 0};
+    opd a, b = {0, 0, 0, 0, 0};
     if (ni->b)
-        TRY(pop_check(c, ni->b, &b));
-    TRY(pop_check(c, ni->a, &a));
+        TRY(pop_raw(c, ni->b, &b));
+    TRY(pop_raw(c, ni->a, &a));
     TRY(push(c, ni->r));
     if (is_nop_conv(code)) {
         /* Reinterpretation and wrapping do not change the slot's bits:
          * the entry keeps pointing where the operand was. */
-        if (a.at != a.home && live(c)) {
-            opd *o = &c->stk[c->nstk - 1];
-            o->at = a.at;
-            c->vref[o->at]++;
-            c->nvirt++;
+        if (a.kind == OPD_CONST) {
+            c->nstk--;
+            c->cur_slot = a.home;
+            return push_const(c, ni->r, code == 0xA7 ? (uint32_t)a.cval : a.cval);
         }
+        if (a.kind == OPD_LOCAL && live(c))
+            push_local_ref(c, a.at);
         return BX_OK;
     }
     if (!live(c))
         return BX_OK;
     uint32_t dst = c->stk[c->nstk - 1].home;
     if (ni->b) {
-        EMIT_DST(c, ni->op, dst, a.at, b.at);
+        uint32_t op = code;
+        if (a.kind == OPD_CONST && b.kind != OPD_CONST && mirror(code) && imm_form(mirror(code))) {
+            opd t = a;
+            a = b;
+            b = t;
+            op = mirror(code);
+        }
+        bool sub = (op == 0x6B || op == 0x7D) && b.kind == OPD_CONST;
+        if (sub) {
+            b.cval = op == 0x6B ? (uint32_t)(0u - (uint32_t)b.cval) : 0 - b.cval;
+            op = op == 0x6B ? 0x6A : 0x7C;
+        }
+        if (b.kind == OPD_CONST && imm_form(op) && fits_imm(op, b.cval)) {
+            TRY(const_to_home(c, &a));
+            EMIT_DST(c, imm_form(op), dst, a.at, (uint32_t)b.cval);
+            return BX_OK;
+        }
+        if (sub) { /* undo: no immediate form fits */
+            b.cval = op == 0x6A ? (uint32_t)(0u - (uint32_t)b.cval) : 0 - b.cval;
+            op = op == 0x6A ? 0x6B : 0x7D;
+        }
+        TRY(const_to_home(c, &a));
+        TRY(const_to_home(c, &b));
+        EMIT_DST(c, numtab[op].op, dst, a.at, b.at);
     } else {
+        TRY(const_to_home(c, &a));
         EMIT_DST(c, ni->op, dst, a.at);
     }
+    return BX_OK;
+}
+
+/* Branch on a popped i32 condition: when the last instruction computed it
+ * with an i32 comparison, the comparison and branch fuse into one op.
+ * Returns the position of the offset word (to patch or chain). */
+static bx_err emit_cond_jump(cc *c, const opd *cond, bool on_true, uint32_t *out_pos)
+{
+    static const uint16_t br_reg[10] = {
+        WASM__OP_BR_EQ,   WASM__OP_BR_NE,   WASM__OP_BR_LT_S, WASM__OP_BR_LT_U, WASM__OP_BR_GT_S,
+        WASM__OP_BR_GT_U, WASM__OP_BR_LE_S, WASM__OP_BR_LE_U, WASM__OP_BR_GE_S, WASM__OP_BR_GE_U};
+    static const uint16_t br_imm[10] = {
+        WASM__OP_BR_EQ_I,   WASM__OP_BR_NE_I,   WASM__OP_BR_LT_S_I, WASM__OP_BR_LT_U_I,
+        WASM__OP_BR_GT_S_I, WASM__OP_BR_GT_U_I, WASM__OP_BR_LE_S_I, WASM__OP_BR_LE_U_I,
+        WASM__OP_BR_GE_S_I, WASM__OP_BR_GE_U_I};
+    static const uint8_t negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+    if (cond->kind == OPD_REAL && c->last_op != NOPOS && c->last_dst == c->last_op + 1 &&
+        c->code[c->last_dst] == cond->home) {
+        uint32_t op = c->code[c->last_op];
+        int k = -1;
+        bool imm = false;
+        if (op >= WASM__OP_I32_EQ && op <= WASM__OP_I32_GE_U)
+            k = (int)(op - WASM__OP_I32_EQ);
+        else if (op >= WASM__OP_I32_EQ_I && op <= WASM__OP_I32_GE_U_I)
+            k = (int)(op - WASM__OP_I32_EQ_I), imm = true;
+        if (op == WASM__OP_I32_EQZ) {
+            uint32_t a = c->code[c->last_op + 2];
+            c->ncode = c->last_op;
+            EMIT(c, on_true ? WASM__OP_BR_UNLESS : WASM__OP_BR_IF, a, NOPOS);
+            *out_pos = (uint32_t)c->ncode - 1;
+            return BX_OK;
+        }
+        if (k >= 0) {
+            uint32_t a = c->code[c->last_op + 2], b = c->code[c->last_op + 3];
+            if (!on_true)
+                k = negate[k];
+            c->ncode = c->last_op;
+            EMIT(c, imm ? br_imm[k] : br_reg[k], a, b, NOPOS);
+            *out_pos = (uint32_t)c->ncode - 1;
+            return BX_OK;
+        }
+    }
+    EMIT(c, on_true ? WASM__OP_BR_IF : WASM__OP_BR_UNLESS, cond->at, NOPOS);
+    *out_pos = (uint32_t)c->ncode - 1;
     return BX_OK;
 }
 
@@ -699,7 +878,7 @@ static bx_err op_simd(cc *c)
     default:
         break;
     }
-    opd in[3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+    opd in[3] = {{0}, {0}, {0}};
     for (int i = row->nparams; i-- > 0;)
         TRY(pop_check(c, row->params[i], &in[i]));
     if (row->result)
@@ -889,6 +1068,22 @@ static const struct {
     [0x3E - 0x28] = {WASM__OP_ST32, WASM_I64, 2},
 };
 
+#define ADDR_FUSED (WASM__OP_LD32_A - WASM__OP_LD32)
+
+/* When the address operand was just computed by `I32_ADD_I dst, a, imm`,
+ * removes that instruction and returns a and imm for a fused access. */
+static bool take_add_imm(cc *c, const opd *addr, uint32_t *base, uint32_t *imm)
+{
+    if (addr->kind != OPD_REAL || c->last_op == NOPOS || c->last_dst != c->last_op + 1 ||
+        c->code[c->last_op] != WASM__OP_I32_ADD_I || c->code[c->last_dst] != addr->home)
+        return false;
+    *base = c->code[c->last_op + 2];
+    *imm = c->code[c->last_op + 3];
+    c->ncode = c->last_op;
+    c->last_op = c->last_dst = NOPOS;
+    return true;
+}
+
 static bx_err start_fuel(cc *c)
 {
     if (c->fuel_pos != NOPOS)
@@ -917,10 +1112,12 @@ static bx_err set_local(cc *c, uint32_t x, const opd *v)
     /* Entries still reading the old value of x get their own copy. */
     if (c->vref[slot]) {
         for (size_t i = 0; i < c->nstk; i++)
-            if (c->stk[i].at == slot)
+            if (c->stk[i].kind == OPD_LOCAL && c->stk[i].at == slot)
                 TRY(materialize(c, &c->stk[i]));
     }
-    if (v->at == v->home && c->last_dst != NOPOS && c->code[c->last_dst] == v->home) {
+    if (v->kind == OPD_CONST)
+        return emit_const(c, t, slot, v->cval);
+    if (v->kind == OPD_REAL && c->last_dst != NOPOS && c->code[c->last_dst] == v->home) {
         c->code[c->last_dst] = slot; /* retarget the producer */
         c->last_dst = NOPOS;
         return BX_OK;
@@ -954,7 +1151,7 @@ static bx_err compile_body(cc *c)
             const uint8_t *p, *r;
             uint8_t single;
             TRY(rd_blocktype(c, &np, &p, &nr, &r, &single));
-            opd cond = {0, 0, 0};
+            opd cond = {0};
             if (op == 0x04)
                 TRY(pop_check(c, WASM_I32, &cond));
             TRY(check_top(c, np, p));
@@ -979,11 +1176,9 @@ static bx_err compile_body(cc *c)
                 if (live(c))
                     TRY(start_fuel(c));
             } else if (op == 0x04 && live(c)) {
-                TRY(reserve(c, 3));
-                c->code[c->ncode++] = WASM__OP_BR_UNLESS;
-                c->code[c->ncode++] = cond.at;
-                f->else_fix = (uint32_t)c->ncode;
-                c->code[c->ncode++] = NOPOS;
+                uint32_t pos;
+                TRY(emit_cond_jump(c, &cond, false, &pos));
+                f->else_fix = pos;
                 c->last_dst = NOPOS;
             }
             break;
@@ -1041,10 +1236,8 @@ static bx_err compile_body(cc *c)
             if (live(c)) {
                 TRY(materialize_all(c));
                 if (f->kind != K_FUNC && !needs_moves(c, n, types, f->slot_base)) {
-                    TRY(reserve(c, 3));
-                    c->code[c->ncode++] = WASM__OP_BR_IF;
-                    c->code[c->ncode++] = a.at;
-                    uint32_t pos = (uint32_t)c->ncode++;
+                    uint32_t pos;
+                    TRY(emit_cond_jump(c, &a, true, &pos));
                     if (f->kind == K_LOOP) {
                         c->code[pos] = (uint32_t)((int32_t)f->loop_pc - (int32_t)pos);
                     } else {
@@ -1053,11 +1246,8 @@ static bx_err compile_body(cc *c)
                     }
                     c->last_dst = NOPOS;
                 } else {
-                    TRY(reserve(c, 3));
-                    c->code[c->ncode++] = WASM__OP_BR_UNLESS;
-                    c->code[c->ncode++] = a.at;
-                    uint32_t skip = (uint32_t)c->ncode++;
-                    c->code[skip] = NOPOS;
+                    uint32_t skip;
+                    TRY(emit_cond_jump(c, &a, false, &skip));
                     TRY(emit_branch(c, depth));
                     patch_chain(c, skip, (uint32_t)c->ncode);
                     mark_label(c);
@@ -1202,23 +1392,21 @@ static bx_err compile_body(cc *c)
                 if (live(c))
                     TRY(emit_copy(c, o->type, o->home, c->lslot[x]));
             } else {
-                o->at = c->lslot[x];
-                c->vref[o->at]++;
-                c->nvirt++;
+                push_local_ref(c, c->lslot[x]);
             }
             break;
         }
         case 0x21: { /* local.set */
             uint32_t x;
             TRY(local_index(c, &x));
-            TRY(pop_check(c, c->ltypes[x], &a));
+            TRY(pop_raw(c, c->ltypes[x], &a));
             TRY(set_local(c, x, &a));
             break;
         }
         case 0x22: { /* local.tee */
             uint32_t x;
             TRY(local_index(c, &x));
-            TRY(pop_check(c, c->ltypes[x], &a));
+            TRY(pop_raw(c, c->ltypes[x], &a));
             TRY(set_local(c, x, &a));
             TRY(push(c, c->ltypes[x]));
             opd *o = &c->stk[c->nstk - 1];
@@ -1226,9 +1414,7 @@ static bx_err compile_body(cc *c)
                 if (live(c))
                     TRY(emit_copy(c, o->type, o->home, c->lslot[x]));
             } else {
-                o->at = c->lslot[x];
-                c->vref[o->at]++;
-                c->nvirt++;
+                push_local_ref(c, c->lslot[x]);
             }
             break;
         }
@@ -1279,22 +1465,34 @@ static bx_err compile_body(cc *c)
         }
         case 0x28: case 0x29: case 0x2A: case 0x2B: case 0x2C: case 0x2D: case 0x2E:
         case 0x2F: case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
-            uint32_t off;
+            uint32_t off, base, imm;
             TRY(rd_memarg(c, memtab[op - 0x28].align, &off));
             TRY(pop_check(c, WASM_I32, &a));
             TRY(push(c, memtab[op - 0x28].type));
-            if (live(c))
+            if (!live(c))
+                break;
+            if (take_add_imm(c, &a, &base, &imm))
+                EMIT_DST(c, memtab[op - 0x28].op + ADDR_FUSED, c->stk[c->nstk - 1].home, base,
+                         imm, off);
+            else
                 EMIT_DST(c, memtab[op - 0x28].op, c->stk[c->nstk - 1].home, a.at, off);
             break;
         }
         case 0x36: case 0x37: case 0x38: case 0x39: case 0x3A: case 0x3B: case 0x3C:
         case 0x3D: case 0x3E: {
-            uint32_t off;
+            uint32_t off, base, imm;
             TRY(rd_memarg(c, memtab[op - 0x28].align, &off));
-            TRY(pop_check(c, memtab[op - 0x28].type, &b));
+            TRY(pop_raw(c, memtab[op - 0x28].type, &b));
             TRY(pop_check(c, WASM_I32, &a));
-            if (live(c))
+            if (!live(c))
+                break;
+            /* The address first: its add may be the last instruction. */
+            if (b.kind != OPD_CONST && take_add_imm(c, &a, &base, &imm)) {
+                EMIT(c, memtab[op - 0x28].op + ADDR_FUSED, base, imm, b.at, off);
+            } else {
+                TRY(const_to_home(c, &b));
                 EMIT(c, memtab[op - 0x28].op, a.at, b.at, off);
+            }
             break;
         }
         case 0x3F: /* memory.size */
@@ -1315,35 +1513,25 @@ static bx_err compile_body(cc *c)
         case 0x41: { /* i32.const */
             uint64_t v;
             TRY(rd_leb(c, 32, true, &v));
-            TRY(push(c, WASM_I32));
-            if (live(c))
-                EMIT_DST(c, WASM__OP_CONST32, c->stk[c->nstk - 1].home, (uint32_t)v);
+            TRY(push_const(c, WASM_I32, (uint32_t)v));
             break;
         }
         case 0x42: { /* i64.const */
             uint64_t v;
             TRY(rd_leb(c, 64, true, &v));
-            TRY(push(c, WASM_I64));
-            if (live(c))
-                EMIT_DST(c, WASM__OP_CONST64, c->stk[c->nstk - 1].home, (uint32_t)v,
-                         (uint32_t)(v >> 32));
+            TRY(push_const(c, WASM_I64, v));
             break;
         }
         case 0x43: { /* f32.const */
             uint32_t v;
             TRY(rd_bytes(c, &v, 4));
-            TRY(push(c, WASM_F32));
-            if (live(c))
-                EMIT_DST(c, WASM__OP_CONST32, c->stk[c->nstk - 1].home, v);
+            TRY(push_const(c, WASM_F32, v));
             break;
         }
         case 0x44: { /* f64.const */
             uint64_t v;
             TRY(rd_bytes(c, &v, 8));
-            TRY(push(c, WASM_F64));
-            if (live(c))
-                EMIT_DST(c, WASM__OP_CONST64, c->stk[c->nstk - 1].home, (uint32_t)v,
-                         (uint32_t)(v >> 32));
+            TRY(push_const(c, WASM_F64, v));
             break;
         }
         case 0xD0: { /* ref.null */

@@ -471,7 +471,33 @@ static inline uint32_t wasm__valtype_slots(uint8_t t) { return t == WASM_V128 ? 
     X(V_LOAD, 4)        /* dst, code, addr, offset */                         \
     X(V_LOAD_LANE, 6)   /* dst, code, addr, v, offset, lane */                \
     X(V_STORE, 4)       /* code, addr, v, offset */                           \
-    X(V_STORE_LANE, 5)  /* code, addr, v, offset, lane */
+    X(V_STORE_LANE, 5)  /* code, addr, v, offset, lane */                   \
+    WASM__FUSED_OPS(X)
+
+/* Ops the translator forms from common pairs: an immediate second operand
+ * (`dst, a, imm`; i64 immediates are sign-extended 32-bit values) and
+ * compare-and-branch (`a, b, off` / `a, imm, off`). */
+#define WASM__FUSED_OPS(X)                                                    \
+    X(I32_ADD_I, 3) X(I32_MUL_I, 3) X(I32_AND_I, 3) X(I32_OR_I, 3)            \
+    X(I32_XOR_I, 3) X(I32_SHL_I, 3) X(I32_SHR_S_I, 3) X(I32_SHR_U_I, 3)       \
+    X(I64_ADD_I, 3) X(I64_MUL_I, 3) X(I64_AND_I, 3) X(I64_OR_I, 3)            \
+    X(I64_XOR_I, 3) X(I64_SHL_I, 3) X(I64_SHR_S_I, 3) X(I64_SHR_U_I, 3)       \
+    X(I32_EQ_I, 3) X(I32_NE_I, 3) X(I32_LT_S_I, 3) X(I32_LT_U_I, 3)           \
+    X(I32_GT_S_I, 3) X(I32_GT_U_I, 3) X(I32_LE_S_I, 3) X(I32_LE_U_I, 3)       \
+    X(I32_GE_S_I, 3) X(I32_GE_U_I, 3)                                         \
+    X(BR_EQ, 3) X(BR_NE, 3) X(BR_LT_S, 3) X(BR_LT_U, 3) X(BR_GT_S, 3)         \
+    X(BR_GT_U, 3) X(BR_LE_S, 3) X(BR_LE_U, 3) X(BR_GE_S, 3) X(BR_GE_U, 3)     \
+    X(BR_EQ_I, 3) X(BR_NE_I, 3) X(BR_LT_S_I, 3) X(BR_LT_U_I, 3)               \
+    X(BR_GT_S_I, 3) X(BR_GT_U_I, 3) X(BR_LE_S_I, 3) X(BR_LE_U_I, 3)           \
+    X(BR_GE_S_I, 3) X(BR_GE_U_I, 3)                                           \
+    X(I32_ROTL_I, 3) X(I32_ROTR_I, 3) X(I64_ROTL_I, 3) X(I64_ROTR_I, 3)       \
+    X(LD32_A, 4) X(LD64_A, 4) X(LD8S32_A, 4) X(LD8U_A, 4) X(LD16S32_A, 4)     \
+    X(LD16U_A, 4) X(LD8S64_A, 4) X(LD16S64_A, 4) X(LD32S64_A, 4)              \
+    X(ST32_A, 4) X(ST64_A, 4) X(ST8_A, 4) X(ST16_A, 4)
+
+/* LDxx_A dst, a, imm, off: the load at (uint32)(a + imm) + off, i.e. an
+ * `i32.add` of a constant fused into the address; STxx_A a, imm, v, off.
+ * Every LDxx_A/STxx_A is its plain op + (WASM__OP_LD32_A - WASM__OP_LD32). */
 
 typedef enum wasm__op {
 #define WASM__OP_ENUM_C(name, n) WASM__OP_##name,

@@ -874,6 +874,116 @@ call_func:
     UN(I64_TRUNC_SAT_F64_S, sat_s64(AD))
     UN(I64_TRUNC_SAT_F64_U, sat_u64(AD))
 
+    /* ------------------------------------------- fused (translator) ops */
+#define IMM32 (pc[3])
+#define IMM64 ((uint64_t)(int64_t)(int32_t)pc[3])
+    BIN(I32_ADD_I, (uint32_t)(A32 + IMM32))
+    BIN(I32_MUL_I, (uint32_t)(A32 * IMM32))
+    BIN(I32_AND_I, A32 & IMM32)
+    BIN(I32_OR_I, A32 | IMM32)
+    BIN(I32_XOR_I, A32 ^ IMM32)
+    BIN(I32_SHL_I, (uint32_t)(A32 << (IMM32 & 31)))
+    BIN(I32_SHR_S_I, (uint32_t)((int32_t)A32 >> (IMM32 & 31)))
+    BIN(I32_SHR_U_I, A32 >> (IMM32 & 31))
+    BIN(I64_ADD_I, A64 + IMM64)
+    BIN(I64_MUL_I, A64 * IMM64)
+    BIN(I64_AND_I, A64 & IMM64)
+    BIN(I64_OR_I, A64 | IMM64)
+    BIN(I64_XOR_I, A64 ^ IMM64)
+    BIN(I64_SHL_I, A64 << (IMM64 & 63))
+    BIN(I64_SHR_S_I, (uint64_t)((int64_t)A64 >> (IMM64 & 63)))
+    BIN(I64_SHR_U_I, A64 >> (IMM64 & 63))
+    BIN(I32_EQ_I, A32 == IMM32)
+    BIN(I32_NE_I, A32 != IMM32)
+    BIN(I32_LT_S_I, (int32_t)A32 < (int32_t)IMM32)
+    BIN(I32_LT_U_I, A32 < IMM32)
+    BIN(I32_GT_S_I, (int32_t)A32 > (int32_t)IMM32)
+    BIN(I32_GT_U_I, A32 > IMM32)
+    BIN(I32_LE_S_I, (int32_t)A32 <= (int32_t)IMM32)
+    BIN(I32_LE_U_I, A32 <= IMM32)
+    BIN(I32_GE_S_I, (int32_t)A32 >= (int32_t)IMM32)
+    BIN(I32_GE_U_I, A32 >= IMM32)
+    BIN(I32_ROTL_I, rotl32(A32, IMM32))
+    BIN(I32_ROTR_I, rotr32(A32, IMM32))
+    BIN(I64_ROTL_I, rotl64(A64, IMM64))
+    BIN(I64_ROTR_I, rotr64(A64, IMM64))
+#define LOAD_A(name, T, n, conv)                                          \
+    VM_CASE(name)                                                         \
+    {                                                                     \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[pc[2]] + pc[3]) + pc[4]; \
+        if (ea + (n) > mem_size)                                          \
+            TRAP(MEM_OOB);                                                \
+        T v;                                                              \
+        memcpy(&v, mem_base + ea, n);                                     \
+        fp[pc[1]] = conv;                                                 \
+        VM_NEXT(5);                                                       \
+    }
+    LOAD_A(LD32_A, uint32_t, 4, (uint64_t)v)
+    LOAD_A(LD64_A, uint64_t, 8, v)
+    LOAD_A(LD8S32_A, int8_t, 1, (uint32_t)(int32_t)v)
+    LOAD_A(LD8U_A, uint8_t, 1, (uint64_t)v)
+    LOAD_A(LD16S32_A, int16_t, 2, (uint32_t)(int32_t)v)
+    LOAD_A(LD16U_A, uint16_t, 2, (uint64_t)v)
+    LOAD_A(LD8S64_A, int8_t, 1, (uint64_t)(int64_t)v)
+    LOAD_A(LD16S64_A, int16_t, 2, (uint64_t)(int64_t)v)
+    LOAD_A(LD32S64_A, int32_t, 4, (uint64_t)(int64_t)v)
+#define STORE_A(name, T, n)                                               \
+    VM_CASE(name)                                                         \
+    {                                                                     \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[pc[1]] + pc[2]) + pc[4]; \
+        if (ea + (n) > mem_size)                                          \
+            TRAP(MEM_OOB);                                                \
+        T v = (T)fp[pc[3]];                                               \
+        memcpy(mem_base + ea, &v, n);                                     \
+        VM_NEXT(5);                                                       \
+    }
+    STORE_A(ST32_A, uint32_t, 4)
+    STORE_A(ST64_A, uint64_t, 8)
+    STORE_A(ST8_A, uint8_t, 1)
+    STORE_A(ST16_A, uint16_t, 2)
+#define BRC(name, cond)                              \
+    VM_CASE(name)                                    \
+    {                                                \
+        uint32_t a = (uint32_t)fp[pc[1]];            \
+        uint32_t b = (uint32_t)fp[pc[2]];            \
+        if (cond) {                                  \
+            pc = pc + 3 + (int32_t)pc[3];            \
+            VM_NEXT(0);                              \
+        }                                            \
+        VM_NEXT(4);                                  \
+    }
+#define BRCI(name, cond)                             \
+    VM_CASE(name)                                    \
+    {                                                \
+        uint32_t a = (uint32_t)fp[pc[1]];            \
+        uint32_t b = pc[2];                          \
+        if (cond) {                                  \
+            pc = pc + 3 + (int32_t)pc[3];            \
+            VM_NEXT(0);                              \
+        }                                            \
+        VM_NEXT(4);                                  \
+    }
+    BRC(BR_EQ, a == b)
+    BRC(BR_NE, a != b)
+    BRC(BR_LT_S, (int32_t)a < (int32_t)b)
+    BRC(BR_LT_U, a < b)
+    BRC(BR_GT_S, (int32_t)a > (int32_t)b)
+    BRC(BR_GT_U, a > b)
+    BRC(BR_LE_S, (int32_t)a <= (int32_t)b)
+    BRC(BR_LE_U, a <= b)
+    BRC(BR_GE_S, (int32_t)a >= (int32_t)b)
+    BRC(BR_GE_U, a >= b)
+    BRCI(BR_EQ_I, a == b)
+    BRCI(BR_NE_I, a != b)
+    BRCI(BR_LT_S_I, (int32_t)a < (int32_t)b)
+    BRCI(BR_LT_U_I, a < b)
+    BRCI(BR_GT_S_I, (int32_t)a > (int32_t)b)
+    BRCI(BR_GT_U_I, a > b)
+    BRCI(BR_LE_S_I, (int32_t)a <= (int32_t)b)
+    BRCI(BR_LE_U_I, a <= b)
+    BRCI(BR_GE_S_I, (int32_t)a >= (int32_t)b)
+    BRCI(BR_GE_U_I, a >= b)
+
 #ifdef WASM_SWITCH_DISPATCH
     default:
         trap = WASM_TRAP_HOST;
