@@ -1,0 +1,31 @@
+# SIMD end to end: tests/simd/kernels.c is built to wasm32 with -msimd128
+# (run by the engine) and natively as scalar reference code; the test
+# compares the two per kernel and seed. -ffp-contract=off keeps the native
+# float arithmetic unfused, as wasm's is.
+if(TARGET bx_wasm)
+  bx_guest(simd_kernels _simd_kernels_wasm SOURCES ${CMAKE_SOURCE_DIR}/tests/simd/kernels.c
+           FLAGS -msimd128 -nostartfiles -Wl,--no-entry)
+  add_executable(simd_test_kernels ${CMAKE_SOURCE_DIR}/tests/simd/test_simd_kernels.c
+                 ${CMAKE_SOURCE_DIR}/tests/simd/kernels.c)
+  target_include_directories(simd_test_kernels PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_compile_options(simd_test_kernels PRIVATE ${BX_WARNINGS} -ffp-contract=off)
+  target_link_libraries(simd_test_kernels PRIVATE bx_wasm m)
+  add_dependencies(simd_test_kernels guest_simd_kernels)
+  add_test(NAME simd/kernels COMMAND simd_test_kernels)
+  set_tests_properties(simd/kernels PROPERTIES
+    ENVIRONMENT "BX_SIMD_KERNELS_WASM=${_simd_kernels_wasm}" TIMEOUT 300)
+  # The same against the switch-dispatch interpreter (src/wasm/module.cmake).
+  if(TARGET bx_wasm_switch)
+    add_executable(simd_test_kernels_switch EXCLUDE_FROM_ALL
+                   ${CMAKE_SOURCE_DIR}/tests/simd/test_simd_kernels.c
+                   ${CMAKE_SOURCE_DIR}/tests/simd/kernels.c)
+    target_include_directories(simd_test_kernels_switch PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+    target_compile_options(simd_test_kernels_switch PRIVATE ${BX_WARNINGS} -ffp-contract=off)
+    target_link_libraries(simd_test_kernels_switch PRIVATE bx_wasm_switch m)
+    add_dependencies(simd_test_kernels_switch guest_simd_kernels)
+    add_custom_target(simd_test_kernels_switch_build ALL DEPENDS simd_test_kernels_switch)
+    add_test(NAME simd/kernels-switch COMMAND simd_test_kernels_switch)
+    set_tests_properties(simd/kernels-switch PROPERTIES
+      ENVIRONMENT "BX_SIMD_KERNELS_WASM=${_simd_kernels_wasm}" TIMEOUT 300)
+  endif()
+endif()
