@@ -1173,6 +1173,7 @@ static const struct {
     {"continue", b_continue, true},
     {"declare", b_declare, false},
     {"echo", b_echo, false},
+    {"env", b_env, false},
     {"eval", b_eval, true},
     {"exec", b_exec, true},
     {"exit", b_exit, true},
@@ -1182,6 +1183,7 @@ static const struct {
     {"hash", b_hash, false},
     {"let", b_let, false},
     {"local", b_local, false},
+    {"printenv", b_printenv, false},
     {"printf", b_printf, false},
     {"pwd", b_pwd, false},
     {"read", b_read, false},
@@ -1191,6 +1193,7 @@ static const struct {
     {"shift", b_shift, true},
     {"source", b_source, false},
     {"test", b_test, false},
+    {"timeout", b_timeout, false},
     {"times", b_times, true},
     {"trap", b_trap, true},
     {"true", b_true, false},
@@ -1199,6 +1202,8 @@ static const struct {
     {"umask", b_umask, false},
     {"unset", b_unset, true},
     {"wait", b_wait, false},
+    {"which", b_which, false},
+    {"xargs", b_xargs, false},
 };
 
 builtin_fn builtin_find(const char *name)

@@ -26,8 +26,9 @@ static int lf_step(ucmd *u)
     for (int budget = 0; budget < 4096; budget++) {
         if (!l->f.cur) {
             if (uf_next(u, &l->f)) {
-                int st = l->end ? l->end(u, l) : 0;
-                return udone(u, st | l->f.status);
+                /* an end callback decides the status itself */
+                int st = l->end ? l->end(u, l) : l->f.status;
+                return udone(u, st);
             }
             if (l->file_start)
                 l->file_start(u, l);
@@ -63,6 +64,14 @@ static void lf_fini(ucmd *u)
         l->free_ctx(l->ctx);
     free(l);
     u->st = NULL;
+}
+
+int lf_install(ucmd *u, lf *l)
+{
+    u->st = l;
+    u->step = lf_step;
+    u->fini = lf_fini;
+    return -1;
 }
 
 int lf_run(ucmd *u, lf *l, int first_file)
@@ -128,7 +137,9 @@ static void slurp_fini(ucmd *u)
 int uslurp(ucmd *u, char **files, int nfiles, int (*run)(ucmd *u, sx *data))
 {
     slurp *s = xcalloc(1, sizeof *s);
-    uf_init(&s->f, files, nfiles);
+    uf_init(&s->f, files, nfiles < 0 ? 0 : nfiles);
+    if (nfiles < 0)
+        s->f.i = 1; /* no input at all */
     sx_init(&s->data);
     s->run = run;
     u->st = s;
@@ -737,7 +748,7 @@ static int wc_end(ucmd *u, lf *l)
         uwrite(u, o.s, o.len);
         sx_free(&o);
     }
-    return 0;
+    return l->f.status;
 }
 
 static void wc_free(void *p)

@@ -24,7 +24,10 @@ struct lf {
 lf *lf_new(void);
 /* Installs l as u's step over the operands argv[first_file..]; returns -1. */
 int lf_run(ucmd *u, lf *l, int first_file);
-/* Reads files (or stdin) fully, then calls run with the bytes; returns -1. */
+/* Installs l with l->f already set up; returns -1. */
+int lf_install(ucmd *u, lf *l);
+/* Reads files (or stdin when nfiles is 0; nothing when it is -1) fully,
+ * then calls run with the bytes; returns -1. */
 int uslurp(ucmd *u, char **files, int nfiles, int (*run)(ucmd *u, sx *data));
 /* 10, 10K, 2M, 1G (powers of 1024), 3b (512-byte blocks). */
 bool parse_size(const char *s, long long *out);

@@ -92,11 +92,18 @@ void sh_fatal(shell *sh, int status, const char *fmt, ...)
 
 bool sh_check(shell *sh)
 {
-    if (sh->fatal)
+    if (sh->fatal || sh->timed_out)
         return false;
-    if (sh->deadline_ms && (++sh->checks & 63) == 0 && sh_now_ms() > sh->deadline_ms) {
-        sh_fatal(sh, 124, "timeout: the command ran longer than its time limit and was stopped");
-        return false;
+    if ((sh->deadline_ms || sh->soft_deadline_ms) && (++sh->checks & 63) == 0) {
+        uint64_t now = sh_now_ms();
+        if (sh->deadline_ms && now > sh->deadline_ms) {
+            sh_fatal(sh, 124, "timeout: the command ran longer than its time limit and was stopped");
+            return false;
+        }
+        if (sh->soft_deadline_ms && now > sh->soft_deadline_ms) {
+            sh->timed_out = true;
+            return false;
+        }
     }
     return true;
 }
@@ -477,16 +484,14 @@ static int exec_simple(shell *sh, node *n)
 {
     sh->lineno = n->line;
     strv args = {0};
-    int saved_status = sh->status;
-    sh->status = 0;
+    sh->subst_status = 0;
     if (expand_words(sh, n->u.cmd.args, n->u.cmd.nargs, &args) != 0) {
         strv_free(&args);
         if (!sh->fatal && sh->ctl == CTL_NONE)
             return 1;
         return sh->fatal ? sh->exit_status : 1;
     }
-    int subst_status = sh->status;
-    sh->status = saved_status;
+    int subst_status = sh->subst_status;
     if (sh->fatal) {
         strv_free(&args);
         return sh->exit_status;
@@ -508,14 +513,13 @@ static int exec_simple(shell *sh, node *n)
         bool append = eq > w && eq[-1] == '+';
         char *name = xstrndup(w, (size_t)(eq - w) - (append ? 1 : 0));
         char *val;
-        sh->status = 0;
         if (expand_str(sh, eq + 1, EX_NOSPLIT | EX_NOGLOB | EX_ASSIGN, &val) != 0) {
             free(name);
             free(val);
             st = 1;
             goto done_assign_err;
         }
-        subst_status = sh->status;
+        subst_status = sh->subst_status;
         if (append) {
             const char *old = var_get(sh, name);
             sx nb;

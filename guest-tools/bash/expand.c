@@ -642,6 +642,7 @@ static void ex_cmdsub(xp *x, const char *src, size_t n, bool inq)
     sx_init(&out);
     int st = sh_cmdsubst(x->sh, src, n, &out);
     x->sh->status = st;
+    x->sh->subst_status = st;
     put_value(x, out.s, out.len, inq);
     sx_free(&out);
 }

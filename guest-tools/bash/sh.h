@@ -303,6 +303,7 @@ typedef struct shell {
     strv pos;                  /* positional parameters ($1..) */
     char *arg0;                /* $0 */
     int status;                /* $? */
+    int subst_status;          /* status of the last $( ) of this command */
     int pipestatus[64];
     int npipestatus;
     sh_io *fd[10];
@@ -318,7 +319,9 @@ typedef struct shell {
     local_save *locals;        /* innermost function's saved variables */
     int lineno;
     /* limits */
-    uint64_t deadline_ms;      /* 0 = none */
+    uint64_t deadline_ms;      /* 0 = none: the whole run (fatal) */
+    uint64_t soft_deadline_ms; /* `timeout`: stops only its command */
+    bool timed_out;            /* the soft deadline passed: unwinding */
     uint64_t checks;
     size_t out_cap;
     /* tool mode */
@@ -388,6 +391,11 @@ typedef int (*builtin_fn)(shell *sh, int argc, char **argv);
 builtin_fn builtin_find(const char *name);
 bool builtin_is_special(const char *name);
 void builtin_list(sx *out);
+int b_xargs(shell *sh, int argc, char **argv);
+int b_env(shell *sh, int argc, char **argv);
+int b_printenv(shell *sh, int argc, char **argv);
+int b_which(shell *sh, int argc, char **argv);
+int b_timeout(shell *sh, int argc, char **argv);
 
 /* Number parsing helper: strict decimal, returns false on junk. */
 bool parse_ll(const char *s, long long *out);
