@@ -383,18 +383,21 @@ static bx_err search_execute(tools_tool *t, const json_t *input, const tools_ctx
     const char *query = jx_str(input, "query", "");
     size_t max = (size_t)jx_int(input, "max_results", 10);
     tools_tool **found;
-    size_t n = tools_registry_search(reg, query, max, &found);
+    size_t n = tools_registry_search(reg, query, max + 1, &found);
     bx_buf b;
     bx_buf_init(&b, BX_BUF_UNLIMITED);
     json_t *list = json_array();
-    for (size_t k = 0; k < n; k++) {
+    size_t shown = 0;
+    for (size_t k = 0; k < n && shown < max; k++) {
+        if (found[k] == t) continue; /* not itself */
+        shown++;
         bx_buf_printf(&b, "%s (%s): %s\n", tools_tool_name(found[k]), tools_level_name(tools_tool_level(found[k])),
                       tools_tool_description(found[k]));
         json_array_append_new(list, json_pack("{s:s, s:s, s:O}", "name", tools_tool_name(found[k]), "level",
                                               tools_level_name(tools_tool_level(found[k])), "input_schema",
                                               tools_tool_schema(found[k])));
     }
-    if (n == 0) bx_buf_printf(&b, "No tools match \"%s\".", query);
+    if (shown == 0) bx_buf_printf(&b, "No tools match \"%s\".", query);
     out->content = bx_buf_detach(&b, &out->content_len);
     json_object_set_new(out->metadata, "tools", list);
     tools_list_free(found, n);
