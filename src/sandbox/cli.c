@@ -115,7 +115,7 @@ int sandbox_cli_main(int argc, char **argv, const char *workspace_dir)
     size_t nmaps = 0, nowned = 0, nenv = 0, nallow = 0, nblocked = 0, nresolve = 0;
     const char *file = NULL;
     int i = 2;
-    for (; i < argc; i++) {
+    while (i < argc) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--") == 0) {
@@ -199,7 +199,7 @@ int sandbox_cli_main(int argc, char **argv, const char *workspace_dir)
             usage(stderr);
             goto out;
         }
-        i++;
+        i += 2; /* the option and its value */
     }
     if (!file && i < argc)
         file = argv[i++];
