@@ -210,7 +210,7 @@ static void load_file(tools_registry *reg, const char *file)
         err = tools_wasm_tool_new(name, bytes.data, bytes.len, path.data, reg->cache, &detail, &t);
         if (err) {
             set_error(reg, file, detail.message[0] ? detail.message : bx_err_str(err));
-            bx_log(BX_LOG_WARN, "tools", "skipping %s: %s", path.data, detail.message);
+            bx_log(BX_LOG_WARN, "tools", "skipping a tool: %s", detail.message);
         } else {
             set_error(reg, file, NULL);
             tools_registry_add(reg, t);

@@ -41,3 +41,9 @@ target_include_directories(tools_guest_test_html PRIVATE ${CMAKE_SOURCE_DIR}/tes
 target_compile_options(tools_guest_test_html PRIVATE ${BX_WARNINGS})
 target_link_libraries(tools_guest_test_html PRIVATE m)
 add_test(NAME tools/guest_html COMMAND tools_guest_test_html)
+
+# A guest that only has a clap-style --help (for the registry's fallback).
+bx_guest(tools_helpy _helpy SOURCES ${CMAKE_SOURCE_DIR}/tests/tools/guests/helpy.c)
+if(TARGET tools_test_registry)
+  add_dependencies(tools_test_registry guest_tools_helpy)
+endif()
