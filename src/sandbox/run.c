@@ -273,7 +273,14 @@ bx_err sandbox_run(sandbox_module *m, const sandbox_opts *o, sandbox_result *r)
     const char *entry = o->entry ? o->entry : "_start";
     wasm_result wr;
     memset(&wr, 0, sizeof wr);
-    bx_err cerr = wasm_instance_call(inst, entry, NULL, 0, NULL, 0, &wr);
+    bx_err cerr = BX_OK;
+    wasm_extern init;
+    /* A WASI reactor initialises itself before any other export is called. */
+    if (o->entry && strcmp(o->entry, "_start") != 0 &&
+        wasm_instance_export(inst, "_initialize", &init) && init.kind == WASM_EXTERN_FUNC)
+        cerr = wasm_instance_call(inst, "_initialize", NULL, 0, NULL, 0, &wr);
+    if (cerr == BX_OK)
+        cerr = wasm_instance_call(inst, entry, NULL, 0, NULL, 0, &wr);
     timer_remove(&te);
 
     r->fuel_used = lim.fuel - BX_MIN(lim.fuel, wasm_instance_fuel(inst));
