@@ -142,6 +142,8 @@ typedef int (*wasm_host_fn)(wasm_call *call, const wasm_val *args, wasm_val *res
 wasm_instance *wasm_call_instance(wasm_call *call);
 /* The env pointer given when the host function was defined. */
 void *wasm_call_env(wasm_call *call);
+/* The signature of the host function being called (generic stubs). */
+const wasm_functype *wasm_call_type(wasm_call *call);
 /* A checked view of the calling instance's memory 0: a pointer to
  * [offset, offset+len), or NULL when the range is not entirely inside the
  * memory (or there is no memory). Valid until the guest runs again. */

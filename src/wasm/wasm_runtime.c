@@ -385,6 +385,7 @@ const wasm_functype *wasm_func_type(const wasm_func *f) { return f->type; }
 
 wasm_instance *wasm_call_instance(wasm_call *call) { return call->inst; }
 void *wasm_call_env(wasm_call *call) { return call->func->env; }
+const wasm_functype *wasm_call_type(wasm_call *call) { return call->func->type; }
 
 static wasm_memory *call_mem(wasm_call *call)
 {
