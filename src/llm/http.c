@@ -1,7 +1,8 @@
 /* http.c: one model call over libcurl. A multi handle driven by
- * curl_multi_poll with a 50 ms ceiling lets this thread notice a
- * cancellation from another thread, and enforce the first-byte and stall
- * timeouts itself (curl has only connect and total timeouts). Bytes of a 2xx
+ * curl_multi_poll (woken by curl_multi_wakeup, with a 50 ms ceiling) lets
+ * this thread notice a cancellation from another thread at once, and
+ * enforce the first-byte and stall timeouts itself (curl has only connect
+ * and total timeouts). Bytes of a 2xx
  * event stream go straight into the SSE parser and the adapter's decoder;
  * anything else is collected (capped) and classified. Failures before any
  * event reached the sink are retried with exponential backoff and jitter,
@@ -16,12 +17,31 @@
 #include <strings.h>
 #include <time.h>
 
-void llm_cancel_init(llm_cancel *c) { atomic_init(&c->cancelled, false); }
+void llm_cancel_init(llm_cancel *c)
+{
+    atomic_init(&c->cancelled, false);
+    pthread_mutex_init(&c->lock, NULL);
+    c->multi = NULL;
+}
 
 void llm_cancel_request(llm_cancel *c)
 {
-    if (c)
-        atomic_store(&c->cancelled, true);
+    if (!c)
+        return;
+    atomic_store(&c->cancelled, true);
+    pthread_mutex_lock(&c->lock);
+    if (c->multi)
+        curl_multi_wakeup(c->multi); /* thread-safe by libcurl's contract */
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void cancel_attach(llm_cancel *c, CURLM *m)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->multi = m;
+    pthread_mutex_unlock(&c->lock);
 }
 
 static bool is_cancelled(llm_cancel *c) { return c && atomic_load(&c->cancelled); }
@@ -200,6 +220,7 @@ static outcome attempt(const llm_provider *p, const llm_request *req, const llm_
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_multi_add_handle(m, e);
+    cancel_attach(cancel, m);
 
     bx_err timeout = BX_OK;
     const char *timeout_msg = NULL;
@@ -237,6 +258,7 @@ static outcome attempt(const llm_provider *p, const llm_request *req, const llm_
             cc = msg->data.result;
     char curl_msg[256];
     snprintf(curl_msg, sizeof(curl_msg), "%s", curl_easy_strerror(cc));
+    cancel_attach(cancel, NULL);
     curl_multi_remove_handle(m, e);
     curl_easy_cleanup(e);
     curl_multi_cleanup(m);

@@ -13,6 +13,7 @@
 #ifndef BX_LLM_H
 #define BX_LLM_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "json/json.h"
@@ -314,11 +315,15 @@ double llm_cost(const llm_model_info *m, const llm_usage *u);
 
 /* A cancellation handle shared between the calling thread and any other. */
 typedef struct llm_cancel {
-    atomic_bool cancelled; /* polled every <= 50 ms by the transfer loop */
+    atomic_bool cancelled; /* also polled every <= 50 ms by the transfer loop */
+    pthread_mutex_t lock;  /* guards multi */
+    void *multi;           /* the running CURLM *, woken on cancel; NULL when idle */
 } llm_cancel;
 
+/* Needs no release. One handle may serve several calls in sequence. */
 void llm_cancel_init(llm_cancel *c);
-/* Safe from any thread; the call returns BX_CANCELLED within ~50 ms. */
+/* Safe from any thread: wakes the transfer, which returns BX_CANCELLED
+ * at once (at most ~50 ms even if the wakeup were lost). */
 void llm_cancel_request(llm_cancel *c);
 
 /* Statistics of one call (optional out-parameter). */

@@ -484,6 +484,99 @@ TEST(summarisation_rule_and_recorded_requests)
     }
 }
 
+static const char *key_env(void *ctx, const char *name)
+{
+    BX_UNUSED(ctx);
+    return strstr(name, "_API_KEY") ? "preset-key" : NULL;
+}
+
+/* Every OpenAI-compatible preset, resolved from settings as a user would
+ * configure it, speaking to the fake: a tool turn and its answer. */
+TEST(presets_against_fake)
+{
+    const char *ids[] = {"openai", "azure", "deepseek", "groq", "mistral", "xai", "openrouter",
+                         "together", "fireworks", "cerebras", "ollama", "lm-studio", "llama.cpp",
+                         "vllm", "custom"};
+    for (size_t i = 0; i < BX_ARRAY_LEN(ids); i++) {
+        char settings_text[512];
+        snprintf(settings_text, sizeof(settings_text),
+                 "{\"providers\":{\"%s\":{\"base_url\":\"http://127.0.0.1:%d%s\","
+                 "\"retry\":{\"base_ms\":10}}}}", ids[i], fake_port,
+                 strcmp(ids[i], "azure") == 0 ? "/openai/deployments/{model}" : "/v1");
+        json_t *settings = json_loads(settings_text, 0, NULL);
+        char spec[64];
+        snprintf(spec, sizeof(spec), "%s/dep-model", ids[i]);
+        llm_provider p;
+        char *model = NULL;
+        bx_error d;
+        bx_err err = llm_provider_resolve(spec, settings, NULL, NULL, key_env, NULL, &p, &model, &d);
+        json_decref(settings);
+        if (err)
+            fprintf(stderr, "%s: %s\n", spec, d.message);
+        REQUIRE(err == BX_OK);
+        fake_script("{\"turns\":[{\"thinking\":\"hmm\",\"tool_calls\":[{\"id\":\"call_x\",\"name\":\"read\","
+                    "\"arguments\":{\"path\":\"a\"}}]},{\"text\":\"done\"}]}");
+        /* turn 1: the model calls a tool */
+        llm_block u = {.type = LLM_BLOCK_TEXT, .text = "go"};
+        llm_message msgs[3] = {{LLM_ROLE_USER, &u, 1}};
+        llm_request req;
+        llm_request_init(&req);
+        req.model = model;
+        req.messages = msgs;
+        req.n_messages = 1;
+        llm_response r;
+        llm_response_init(&r);
+        CHECK_EQ_INT(llm_call(&p, &req, llm_response_sink, &r, NULL, NULL), BX_OK);
+        REQUIRE(r.calls.len == 1);
+        llm_tool_call *c = bx_vec_at(&r.calls, 0);
+        json_t *input = json_loadb(c->args.data, c->args.len, 0, NULL);
+        /* turn 2: send the call and its result back */
+        llm_block a[2] = {{.type = LLM_BLOCK_THINKING, .text = r.thinking.data},
+                          {.type = LLM_BLOCK_TOOL_USE, .id = c->id, .name = c->name, .input = input}};
+        llm_block t = {.type = LLM_BLOCK_TOOL_RESULT, .id = c->id, .text = "file contents"};
+        msgs[1] = (llm_message){LLM_ROLE_ASSISTANT, a, 2};
+        msgs[2] = (llm_message){LLM_ROLE_USER, &t, 1};
+        req.n_messages = 3;
+        llm_response r2;
+        llm_response_init(&r2);
+        CHECK_EQ_INT(llm_call(&p, &req, llm_response_sink, &r2, NULL, NULL), BX_OK);
+        CHECK_EQ_STR(r2.text.data, "done");
+        json_t *reqs = fake_requests();
+        json_t *q = json_array_get(reqs, 1);
+        json_t *h = jx_obj(q, "headers");
+        json_t *body = jx_obj(q, "body");
+        json_t *msgs_json = jx_arr(body, "messages");
+        json_t *asst = json_array_get(msgs_json, 1), *tool = json_array_get(msgs_json, 2);
+        const char *sent_id = jx_str(json_array_get(jx_arr(asst, "tool_calls"), 0), "id", "");
+        CHECK_EQ_STR(jx_str(tool, "role", ""), "tool");
+        CHECK_EQ_STR(jx_str(tool, "tool_call_id", "?"), sent_id);
+        if (strcmp(ids[i], "azure") == 0) {
+            CHECK_EQ_STR(jx_str(q, "path", ""), "/openai/deployments/dep-model/chat/completions?api-version=2024-10-21");
+            CHECK_EQ_STR(jx_str(h, "api-key", ""), "preset-key");
+            CHECK(jx_str(h, "authorization", NULL) == NULL);
+        } else {
+            CHECK_EQ_STR(jx_str(q, "path", ""), "/v1/chat/completions");
+            CHECK_EQ_STR(jx_str(h, "authorization", ""), "Bearer preset-key");
+        }
+        if (strcmp(ids[i], "mistral") == 0)
+            CHECK(strlen(sent_id) == 9 && strcmp(sent_id, "call_x") != 0);
+        else
+            CHECK_EQ_STR(sent_id, "call_x");
+        if (strcmp(ids[i], "deepseek") == 0)
+            CHECK_EQ_STR(jx_str(asst, "reasoning_content", ""), "hmm");
+        else
+            CHECK(jx_str(asst, "reasoning_content", NULL) == NULL);
+        CHECK(json_object_get(body, strcmp(ids[i], "openai") == 0 || strcmp(ids[i], "azure") == 0
+                                        ? "max_completion_tokens" : "max_tokens") != NULL);
+        json_decref(reqs);
+        json_decref(input);
+        llm_response_release(&r);
+        llm_response_release(&r2);
+        llm_provider_release(&p);
+        bx_free(model);
+    }
+}
+
 TEST(connection_refused_is_network)
 {
     llm_provider p;
