@@ -655,6 +655,20 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+def watch_parent():
+    """Exits when the process that started us goes away, so a crashed test
+    never leaves a server behind."""
+    import os
+    parent = os.getppid()
+
+    def loop():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+    threading.Thread(target=loop, daemon=True).start()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, default=0)
@@ -672,6 +686,7 @@ def main():
     srv.holding = 0
     srv.released = 0
     print(srv.server_address[1], flush=True)
+    watch_parent()
     try:
         srv.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:
