@@ -46,3 +46,9 @@ add_custom_target(bench-sandbox
   COMMAND bench_sandbox ${CMAKE_BINARY_DIR}
   DEPENDS bench_sandbox sandbox_bench_native sandbox_run_cli guest_sbx_bench
   WORKING_DIRECTORY ${CMAKE_BINARY_DIR} USES_TERMINAL)
+
+# The network policy's parsers, fuzzed; the committed corpus is replayed in ctest.
+bx_fuzz_target(netpolicy
+  SOURCES ${_sbx}/fuzz_netpolicy.c
+  LIBS bx_sandbox
+  CORPUS ${_sbx}/corpus)
