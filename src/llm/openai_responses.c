@@ -4,7 +4,8 @@
  * output_index, response.output_text.delta, function_call_arguments.delta,
  * reasoning summary deltas, and response.completed / incomplete / failed
  * carrying usage and status. We send store:false, so reasoning travels back
- * as encrypted_content (our thinking signature).
+ * as an item with its id and encrypted_content, which our thinking
+ * signature carries as "<id> <encrypted_content>".
  */
 #include "llm/llm_int.h"
 
@@ -60,9 +61,16 @@ static bx_err encode(const llm_provider *p, const llm_request *req, llm_http_req
                     if (b->text && *b->text)
                         json_array_append_new(summary, json_pack("{s:s,s:s}", "type", "summary_text",
                                                                  "text", b->text));
-                    json_array_append_new(before, json_pack("{s:s,s:o,s:s}", "type", "reasoning",
-                                                            "summary", summary, "encrypted_content",
-                                                            b->signature));
+                    json_t *item = json_pack("{s:s}", "type", "reasoning");
+                    const char *sp = strchr(b->signature, ' ');
+                    if (sp) {
+                        json_object_set_new(item, "id", json_stringn(b->signature, (size_t)(sp - b->signature)));
+                        llm__set_str(item, "encrypted_content", sp + 1);
+                    } else {
+                        llm__set_str(item, "encrypted_content", b->signature);
+                    }
+                    json_object_set_new(item, "summary", summary);
+                    json_array_append_new(before, item);
                 }
                 break;
             case LLM_BLOCK_REDACTED_THINKING:
@@ -186,9 +194,15 @@ static bx_err item_done(llm_decoder *d, int idx, const json_t *item)
         return llm__call_end(d, idx);
     }
     if (strcmp(type, "reasoning") == 0) {
+        /* the signature is "<item id> <encrypted_content>": a reasoning
+         * input item needs both to be sent back */
         const char *enc = jx_str(item, "encrypted_content", NULL);
-        if (enc)
-            return llm__text(d, LLM_EV_THINKING_SIGNATURE, enc, strlen(enc));
+        if (enc) {
+            char *sig = bx_sprintf("%s %s", jx_str(item, "id", ""), enc);
+            bx_err err = llm__text(d, LLM_EV_THINKING_SIGNATURE, sig, strlen(sig));
+            bx_free(sig);
+            return err;
+        }
     }
     return BX_OK;
 }

@@ -156,7 +156,9 @@ TEST(thinking)
         CHECK_EQ_INT(r.err, BX_OK);
         CHECK_EQ_STR(r.r.thinking.data, "Let me think about this.");
         CHECK_EQ_STR(r.r.text.data, "42");
-        if (api != LLM_API_OPENAI_CHAT) /* chat has no signatures */
+        if (api == LLM_API_OPENAI_RESPONSES) /* "<reasoning item id> <encrypted_content>" */
+            CHECK_EQ_STR(r.r.signature, "rs_0 SIG-1");
+        else if (api != LLM_API_OPENAI_CHAT) /* chat has no signatures */
             CHECK_EQ_STR(r.r.signature, "SIG-1");
         if (api != LLM_API_ANTHROPIC) /* Anthropic does not split out reasoning tokens */
             CHECK_EQ_INT(r.r.usage.reasoning_tokens, 20);
