@@ -190,18 +190,24 @@ struct wasm_global {
     uint64_t v[2];          /* slot bits */
 };
 
-enum { WASM__FUNC_WASM, WASM__FUNC_HOST };
-
+/* A function reference: 24 bytes, one per defined function of each
+ * instance (they are most of an idle instance's size). */
 struct wasm_func {
-    uint8_t kind;
-    atomic_long refs;               /* host functions only */
     const wasm_functype *type;
-    wasm__functype *htype;          /* host: owned copy */
-    wasm_instance *inst;            /* WASM: the owning instance */
-    const wasm__code *code;         /* WASM */
-    wasm_host_fn fn;                /* HOST */
-    void *env;                      /* HOST */
+    wasm_instance *inst;            /* the owning instance; NULL for host functions */
+    const wasm__code *code;         /* translated code; NULL for host functions */
 };
+
+/* A host function: a wasm_func with code == NULL is one of these. */
+typedef struct wasm__host {
+    struct wasm_func base;          /* first member */
+    atomic_long refs;
+    wasm__functype htype;           /* owned copy of the signature */
+    wasm_host_fn fn;
+    void *env;
+} wasm__host;
+
+static inline wasm__host *wasm__host_of(wasm_func *f) { return (wasm__host *)f; }
 
 /* A call frame of the interpreter. */
 typedef struct wasm__frame {
@@ -218,7 +224,7 @@ struct wasm_instance {
     atomic_bool fuel_on;
     _Atomic int64_t fuel;
     wasm_func *funcs_own;   /* defined functions */
-    wasm_func **funcs;      /* nfuncs: imports then own */
+    wasm_func **funcs;      /* imported functions (nfunc_imports) */
     wasm_table **tables;    /* ntables, each referenced */
     wasm_memory **mems;     /* nmems, each referenced */
     wasm_global **globals;  /* nglobals, each referenced */
@@ -263,6 +269,13 @@ void wasm__val_to_slots(const wasm_val *v, uint64_t *slots);
 void wasm__slots_to_val(uint8_t type, const uint64_t *slots, wasm_val *out);
 
 static inline uint32_t wasm__valtype_slots(uint8_t t) { return t == WASM_V128 ? 2u : 1u; }
+
+/* Function i of an instance (imports first, then defined ones). */
+static inline wasm_func *wasm__func_at(wasm_instance *inst, uint32_t i)
+{
+    uint32_t ni = inst->module->nfunc_imports;
+    return i < ni ? inst->funcs[i] : &inst->funcs_own[i - ni];
+}
 
 /* ------------------------------------------------------- interpreter ops */
 

@@ -116,7 +116,7 @@ static void *elem_item(wasm_instance *inst, const wasm__elem *e, uint32_t k)
 {
     const wasm__cexpr *x = &e->items[k];
     switch (x->kind) {
-    case WASM__CEXPR_FUNC: return inst->funcs[x->index];
+    case WASM__CEXPR_FUNC: return wasm__func_at(inst, x->index);
     case WASM__CEXPR_GLOBAL: return (void *)(uintptr_t)inst->globals[x->index]->v[0];
     default: return NULL;
     }
@@ -143,7 +143,7 @@ static int host_call(wasm_instance *root, wasm_instance *inst, wasm_func *g, uin
     }
     wasm_call call = {inst, g, res};
     (void)root;
-    int rc = g->fn(&call, pin, pout);
+    int rc = wasm__host_of(g)->fn(&call, pin, pout);
     if (rc == 0) {
         s = 0;
         for (uint32_t i = 0; i < t->nresults; i++) {
@@ -318,7 +318,7 @@ dispatch:
         goto call_func;
     }
 call_func:
-    if (g->kind == WASM__FUNC_WASM) {
+    if (g->code) {
         code = g->code;
         if (g->inst != inst) {
             uint64_t *nfp = fp + base;
@@ -336,8 +336,8 @@ call_func:
         goto enter;
     } else {
         uint64_t *args = fp + base;
-        uint32_t need = g->htype->param_slots > g->htype->result_slots ? g->htype->param_slots
-                                                                      : g->htype->result_slots;
+        const wasm__functype *ht = &wasm__host_of(g)->htype;
+        uint32_t need = ht->param_slots > ht->result_slots ? ht->param_slots : ht->result_slots;
         if (args + need > stack_end || depth >= max_depth)
             TRAP(STACK_EXHAUSTED);
         root->sp_top = args + need;
@@ -538,7 +538,7 @@ call_func:
         VM_NEXT(6);
     }
     VM_CASE(ELEM_DROP) { inst->elem_dropped[pc[1]] = 1; VM_NEXT(2); }
-    VM_CASE(REF_FUNC) { fp[pc[1]] = (uintptr_t)inst->funcs[pc[2]]; VM_NEXT(3); }
+    VM_CASE(REF_FUNC) { fp[pc[1]] = (uintptr_t)wasm__func_at(inst, pc[2]); VM_NEXT(3); }
 
     /* SIMD: one generic op per kind, the row's function does the lanes. */
     VM_CASE(V_UN)

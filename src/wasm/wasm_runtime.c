@@ -7,6 +7,7 @@
  * instance costs only its small arrays. Memories, tables and globals are
  * reference-counted so instances and linkers can share them.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -339,10 +340,9 @@ bool wasm_global_set(wasm_global *g, const wasm_val *v)
 
 wasm_func *wasm_func_new_host(const wasm_functype *type, wasm_host_fn fn, void *env)
 {
-    wasm_func *f = bx_calloc(1, sizeof *f);
-    f->kind = WASM__FUNC_HOST;
-    atomic_init(&f->refs, 1);
-    wasm__functype *t = bx_calloc(1, sizeof *t);
+    wasm__host *h = bx_calloc(1, sizeof *h);
+    atomic_init(&h->refs, 1);
+    wasm__functype *t = &h->htype;
     t->types = bx_calloc(type->nparams + type->nresults + 1, sizeof *t->types);
     for (uint32_t i = 0; i < type->nparams; i++) {
         t->types[i] = type->params[i];
@@ -356,27 +356,28 @@ wasm_func *wasm_func_new_host(const wasm_functype *type, wasm_host_fn fn, void *
     t->pub.nresults = type->nresults;
     t->pub.params = t->types;
     t->pub.results = t->types + type->nparams;
-    f->htype = t;
-    f->type = &t->pub;
-    f->fn = fn;
-    f->env = env;
-    return f;
+    h->base.type = &t->pub;
+    h->fn = fn;
+    h->env = env;
+    return &h->base;
 }
 
 static wasm_func *func_ref(wasm_func *f)
 {
-    if (f->kind == WASM__FUNC_HOST)
-        atomic_fetch_add(&f->refs, 1);
+    if (!f->code)
+        atomic_fetch_add(&wasm__host_of(f)->refs, 1);
     return f;
 }
 
 void wasm_func_unref(wasm_func *f)
 {
-    if (!f || f->kind != WASM__FUNC_HOST || atomic_fetch_sub(&f->refs, 1) != 1)
+    if (!f || f->code)
         return;
-    bx_free(f->htype->types);
-    bx_free(f->htype);
-    bx_free(f);
+    wasm__host *h = wasm__host_of(f);
+    if (atomic_fetch_sub(&h->refs, 1) != 1)
+        return;
+    bx_free(h->htype.types);
+    bx_free(h);
 }
 
 const wasm_functype *wasm_func_type(const wasm_func *f) { return f->type; }
@@ -384,7 +385,7 @@ const wasm_functype *wasm_func_type(const wasm_func *f) { return f->type; }
 /* ------------------------------------------------------------- host calls */
 
 wasm_instance *wasm_call_instance(wasm_call *call) { return call->inst; }
-void *wasm_call_env(wasm_call *call) { return call->func->env; }
+void *wasm_call_env(wasm_call *call) { return wasm__host_of(call->func)->env; }
 const wasm_functype *wasm_call_type(wasm_call *call) { return call->func->type; }
 
 static wasm_memory *call_mem(wasm_call *call)
@@ -574,10 +575,24 @@ static uint64_t cexpr_eval(wasm_instance *inst, const wasm__cexpr *x, uint64_t *
         if (hi)
             *hi = inst->globals[x->index]->v[1];
         return inst->globals[x->index]->v[0];
-    case WASM__CEXPR_FUNC: return (uintptr_t)inst->funcs[x->index];
+    case WASM__CEXPR_FUNC: return (uintptr_t)wasm__func_at(inst, x->index);
     default: return 0;
     }
 }
+
+/* Execution stacks are reserved lazily and recycled through a small pool,
+ * so instantiating and calling costs no mmap/munmap and no fresh page
+ * faults in the common case. A recycled stack holds stale slots, which
+ * validated code never reads before writing (locals are zeroed on entry). */
+#define STACK_POOL_MAX 16
+static pthread_mutex_t stack_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uint64_t *stack;
+    size_t slots;
+    wasm__frame *frames;
+    size_t nframes;
+} stack_pool[STACK_POOL_MAX];
+static size_t stack_pool_len;
 
 bx_err wasm__exec_init(wasm_instance *inst)
 {
@@ -587,23 +602,55 @@ bx_err wasm__exec_init(wasm_instance *inst)
     if (slots < 1024)
         slots = 1024;
     size_t frames = inst->limits.max_call_depth ? inst->limits.max_call_depth : 1;
-    void *s = mmap(NULL, slots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (s == MAP_FAILED)
-        return BX_NOMEM;
-    void *f = mmap(NULL, (frames + 1) * sizeof(wasm__frame), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (f == MAP_FAILED) {
-        munmap(s, slots * sizeof(uint64_t));
-        return BX_NOMEM;
+    pthread_mutex_lock(&stack_pool_mu);
+    for (size_t i = 0; i < stack_pool_len; i++) {
+        if (stack_pool[i].slots == slots && stack_pool[i].nframes == frames) {
+            inst->stack = stack_pool[i].stack;
+            inst->frames = stack_pool[i].frames;
+            stack_pool[i] = stack_pool[--stack_pool_len];
+            break;
+        }
     }
-    inst->stack = s;
+    pthread_mutex_unlock(&stack_pool_mu);
+    if (!inst->stack) {
+        void *s = mmap(NULL, slots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (s == MAP_FAILED)
+            return BX_NOMEM;
+        void *f = mmap(NULL, (frames + 1) * sizeof(wasm__frame), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (f == MAP_FAILED) {
+            munmap(s, slots * sizeof(uint64_t));
+            return BX_NOMEM;
+        }
+        inst->stack = s;
+        inst->frames = f;
+    }
     inst->stack_slots = slots;
-    inst->frames = f;
     inst->max_frames = frames;
     inst->sp_top = inst->stack;
     inst->depth = 0;
     return BX_OK;
+}
+
+static void exec_release(wasm_instance *inst)
+{
+    if (!inst->stack)
+        return;
+    pthread_mutex_lock(&stack_pool_mu);
+    if (stack_pool_len < STACK_POOL_MAX) {
+        stack_pool[stack_pool_len].stack = inst->stack;
+        stack_pool[stack_pool_len].slots = inst->stack_slots;
+        stack_pool[stack_pool_len].frames = inst->frames;
+        stack_pool[stack_pool_len].nframes = inst->max_frames;
+        stack_pool_len++;
+        inst->stack = NULL;
+    }
+    pthread_mutex_unlock(&stack_pool_mu);
+    if (inst->stack) {
+        munmap(inst->stack, inst->stack_slots * sizeof(uint64_t));
+        munmap(inst->frames, (inst->max_frames + 1) * sizeof(wasm__frame));
+    }
 }
 
 static bx_err link_fail(bx_error *detail, bx_err code, const wasm__import *im, const char *what)
@@ -624,7 +671,7 @@ bx_err wasm_instance_new(wasm_module *m, const wasm_linker *linker, const wasm_l
     atomic_init(&inst->interrupt, false);
     atomic_init(&inst->fuel_on, inst->limits.fuel_enabled);
     atomic_init(&inst->fuel, (int64_t)(inst->limits.fuel > INT64_MAX ? INT64_MAX : inst->limits.fuel));
-    inst->funcs = bx_calloc(m->nfuncs + 1, sizeof *inst->funcs);
+    inst->funcs = bx_calloc(m->nfunc_imports + 1, sizeof *inst->funcs);
     inst->funcs_own = bx_calloc(m->nfuncs - m->nfunc_imports + 1, sizeof *inst->funcs_own);
     inst->tables = bx_calloc(m->ntables + 1, sizeof *inst->tables);
     inst->mems = bx_calloc(m->nmems + 1, sizeof *inst->mems);
@@ -690,11 +737,9 @@ bx_err wasm_instance_new(wasm_module *m, const wasm_linker *linker, const wasm_l
     /* Own functions, tables, memories, globals. */
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         wasm_func *f = &inst->funcs_own[i - m->nfunc_imports];
-        f->kind = WASM__FUNC_WASM;
         f->inst = inst;
         f->code = &m->codes[i - m->nfunc_imports];
         f->type = &m->types[m->func_types[i]].pub;
-        inst->funcs[i] = f;
     }
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
         const wasm__table_def *td = &m->tables[i];
@@ -757,7 +802,7 @@ bx_err wasm_instance_new(wasm_module *m, const wasm_linker *linker, const wasm_l
     }
     if (m->has_start) {
         wasm_result res;
-        if (wasm_func_call(inst->funcs[m->start], NULL, 0, NULL, 0, &res) != BX_OK) {
+        if (wasm_func_call(wasm__func_at(inst, m->start), NULL, 0, NULL, 0, &res) != BX_OK) {
             err = bx_error_set(detail, BX_TRAP, -1, "%s", res.message);
             goto trapped;
         }
@@ -795,10 +840,7 @@ void wasm_instance_free(wasm_instance *inst)
     bx_free(inst->globals);
     bx_free(inst->data_dropped);
     bx_free(inst->elem_dropped);
-    if (inst->stack)
-        munmap(inst->stack, inst->stack_slots * sizeof(uint64_t));
-    if (inst->frames)
-        munmap(inst->frames, (inst->max_frames + 1) * sizeof(wasm__frame));
+    exec_release(inst);
     wasm_module_unref(m);
     bx_free(inst);
 }
@@ -815,7 +857,7 @@ bool wasm_instance_export_at(wasm_instance *inst, uint32_t i, wasm_extern *out)
     const wasm__export *e = &m->exports[i];
     out->kind = e->kind;
     switch (e->kind) {
-    case WASM_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
+    case WASM_EXTERN_FUNC: out->of.func = wasm__func_at(inst, e->index); break;
     case WASM_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
     case WASM_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
     case WASM_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
@@ -859,7 +901,7 @@ bx_err wasm_func_call(wasm_func *f, const wasm_val *args, size_t nargs, wasm_val
     for (size_t i = 0; i < nargs; i++)
         if (args[i].type != t->params[i])
             return call_fail(out, "argument type mismatch");
-    if (f->kind == WASM__FUNC_HOST) {
+    if (!f->code) {
         wasm_call call = {NULL, f, res};
         wasm_val *in = bx_calloc(nargs + 1, sizeof *in);
         if (nargs)
@@ -868,7 +910,7 @@ bx_err wasm_func_call(wasm_func *f, const wasm_val *args, size_t nargs, wasm_val
             memset(&results[i], 0, sizeof results[i]);
             results[i].type = t->results[i];
         }
-        int rc = f->fn(&call, in, results);
+        int rc = wasm__host_of(f)->fn(&call, in, results);
         bx_free(in);
         return rc == 0 ? BX_OK : BX_TRAP;
     }
@@ -941,7 +983,7 @@ size_t wasm_instance_overhead(const wasm_instance *inst)
 {
     const wasm_module *m = inst->module;
     size_t n = sizeof *inst;
-    n += (m->nfuncs + 1) * sizeof(wasm_func *);
+    n += (m->nfunc_imports + 1) * sizeof(wasm_func *);
     n += (m->nfuncs - m->nfunc_imports + 1) * sizeof(wasm_func);
     n += (m->ntables + m->nmems + m->nglobals + 3) * sizeof(void *);
     n += m->ndatas + m->nelems + 2;
