@@ -37,8 +37,11 @@ typedef struct timer_entry {
     uint64_t deadline_ns;
     wasm_instance *inst;
     sandbox__ctx *ctx;
-    bool fired;
+    const atomic_bool *cancel; /* polled every TIMER_CANCEL_POLL_NS while set */
+    bool fired, cancelled;
 } timer_entry;
+
+#define TIMER_CANCEL_POLL_NS 20000000ull
 
 static pthread_mutex_t timer_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_cv;
@@ -55,13 +58,18 @@ static void *timer_main(void *arg)
         for (timer_entry *e = timer_head; e; e = e->next) {
             if (e->fired)
                 continue;
-            if (e->deadline_ns <= now) {
+            bool cancel = e->cancel && atomic_load_explicit(e->cancel, memory_order_relaxed);
+            if (e->deadline_ns <= now || cancel) {
                 e->fired = true;
+                e->cancelled = cancel && e->deadline_ns > now;
                 atomic_store(&e->ctx->stop, true);
                 wasm_instance_interrupt(e->inst);
-            } else if (e->deadline_ns < next) {
-                next = e->deadline_ns;
+                continue;
             }
+            if (e->deadline_ns < next)
+                next = e->deadline_ns;
+            if (e->cancel && now + TIMER_CANCEL_POLL_NS < next)
+                next = now + TIMER_CANCEL_POLL_NS;
         }
         timer_sleep_until = next;
         if (next == UINT64_MAX) {
@@ -94,9 +102,11 @@ static void timer_add(timer_entry *e)
     }
     /* Wake the thread only when it would sleep past this deadline: runs
      * with the usual timeout never cost a context switch. */
-    bool earliest = e->deadline_ns < timer_sleep_until;
+    uint64_t wake = e->cancel ? BX_MIN(e->deadline_ns, bx_mono_ns() + TIMER_CANCEL_POLL_NS)
+                              : e->deadline_ns;
+    bool earliest = wake < timer_sleep_until;
     if (earliest)
-        timer_sleep_until = e->deadline_ns;
+        timer_sleep_until = wake;
     e->prev = NULL;
     e->next = timer_head;
     if (timer_head)
@@ -267,7 +277,12 @@ bx_err sandbox_run(sandbox_module *m, const sandbox_opts *o, sandbox_result *r)
 
     uint32_t timeout_ms = o->timeout_ms ? o->timeout_ms : SANDBOX_DEFAULT_TIMEOUT_MS;
     timer_entry te = {.deadline_ns = bx_mono_ns() + (uint64_t)timeout_ms * 1000000ull,
-                      .inst = inst, .ctx = c};
+                      .inst = inst, .ctx = c, .cancel = o->cancel};
+    if (o->cancel && atomic_load(o->cancel)) {
+        fail(r, BX_CANCELLED, "cancelled before it started");
+        err = r->err;
+        goto out;
+    }
     c->deadline_ns = te.deadline_ns;
     timer_add(&te);
     const char *entry = o->entry ? o->entry : "_start";
@@ -293,6 +308,8 @@ bx_err sandbox_run(sandbox_module *m, const sandbox_opts *o, sandbox_result *r)
         r->exit_code = 0;
     } else if (wr.trap == WASM_TRAP_EXIT) {
         r->exit_code = wr.exit_status;
+    } else if (wr.trap == WASM_TRAP_INTERRUPTED && te.cancelled) {
+        fail(r, BX_CANCELLED, "cancelled");
     } else if (wr.trap == WASM_TRAP_INTERRUPTED && te.fired) {
         fail(r, BX_TIMEOUT, "timed out after %.3g s (timeout)", timeout_ms / 1000.0);
     } else if (wr.trap == WASM_TRAP_OUT_OF_FUEL) {

@@ -182,7 +182,10 @@ typedef struct sandbox_opts {
     int stdin_fd;                   /* >= 0: read fd 0 from this host fd instead */
     int stdout_fd;                  /* >= 0: stream stdout here (still capped) */
     int stderr_fd;                  /* >= 0: stream stderr here (still capped) */
-    const char *entry;              /* export to call; NULL = "_start" */
+    const char *entry;              /* export to call; NULL = "_start" (a reactor's
+                                       _initialize runs first for any other entry) */
+    const atomic_bool *cancel;      /* optional: set it (any thread) to stop the run
+                                       within ~20 ms with BX_CANCELLED */
 } sandbox_opts;
 
 void sandbox_opts_init(sandbox_opts *o); /* zeroes; fds -1 */
@@ -190,7 +193,8 @@ void sandbox_opts_init(sandbox_opts *o); /* zeroes; fds -1 */
 /* What happened. */
 typedef struct sandbox_result {
     bx_err err;          /* BX_OK: ran to an exit (see exit_code); BX_TRAP, BX_TIMEOUT,
-                            BX_LIMIT (fuel, memory, stack); others: setup failed */
+                            BX_LIMIT (fuel, memory, stack), BX_CANCELLED; others: setup
+                            failed */
     int exit_code;       /* proc_exit status, or 0 when the entry returned */
     char message[512];   /* trap / limit / setup message; empty on success */
     bx_buf out;          /* captured stdout (when not streamed) */

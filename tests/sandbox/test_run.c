@@ -213,6 +213,55 @@ TEST(defaults_are_finite)
     sandbox_module_unref(m);
 }
 
+static atomic_bool cancel_flag;
+
+static void *cancel_later(void *arg)
+{
+    (void)arg;
+    usleep(100000);
+    atomic_store(&cancel_flag, true);
+    return NULL;
+}
+
+TEST(cancel_from_another_thread)
+{
+    sandbox_module *m = sbx_load("sbx_escape");
+    REQUIRE(m);
+    const char *kinds[] = {"loop", "sleep"};
+    for (int k = 0; k < 2; k++) {
+        const char *args[] = {kinds[k], "/", "/", "/x"};
+        sandbox_opts o;
+        sandbox_opts_init(&o);
+        o.args = args;
+        o.n_args = 4;
+        atomic_store(&cancel_flag, false);
+        o.cancel = &cancel_flag;
+        pthread_t th;
+        pthread_create(&th, NULL, cancel_later, NULL);
+        sandbox_result r;
+        sandbox_result_init(&r);
+        uint64_t t0 = bx_mono_ns();
+        CHECK_EQ_INT(sandbox_run(m, &o, &r), BX_CANCELLED);
+        uint64_t ms = (bx_mono_ns() - t0) / 1000000;
+        CHECK(ms >= 90 && ms < 3000);
+        CHECK_EQ_STR(r.message, "cancelled");
+        pthread_join(th, NULL);
+        sandbox_result_release(&r);
+    }
+    /* already cancelled: does not start */
+    const char *args[] = {"loop", "/", "/", "/x"};
+    sandbox_opts o;
+    sandbox_opts_init(&o);
+    o.args = args;
+    o.n_args = 4;
+    o.cancel = &cancel_flag;
+    sandbox_result r;
+    sandbox_result_init(&r);
+    CHECK_EQ_INT(sandbox_run(m, &o, &r), BX_CANCELLED);
+    sandbox_result_release(&r);
+    sandbox_module_unref(m);
+}
+
 typedef struct race {
     sandbox_cache *c;
     const bx_buf *bytes;
