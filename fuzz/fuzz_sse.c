@@ -3,7 +3,7 @@
  * its first byte; both must give the same events (the parser's central
  * promise), and every event is fed to each adapter's decoder, which must
  * never crash whatever the JSON says. The corpus in fuzz/corpus/sse/ is
- * replayed by the ctest llm/fuzz_sse_replay in every normal build. */
+ * replayed by the ctest fuzz/sse in every normal build. */
 #include <stdint.h>
 #include <string.h>
 
