@@ -75,6 +75,7 @@ void llm_provider_init(llm_provider *p)
     p->retry_max_ms = 30000;
     p->max_event_bytes = 8u << 20;
     p->max_body_bytes = 32u << 20;
+    p->max_stream_bytes = 256u << 20;
 }
 
 void llm_provider_release(llm_provider *p)
@@ -86,6 +87,7 @@ void llm_provider_release(llm_provider *p)
         bx_free(p->api_key);
     }
     bx_free(p->api_version);
+    bx_free(p->ca_file);
     json_decref(p->headers);
     memset(p, 0, sizeof(*p));
 }
@@ -193,6 +195,8 @@ bx_err llm_provider_resolve(const char *spec, const json_t *settings, llm_secret
                                 "openai-chat, openai-responses, anthropic, gemini", id, adapter);
         if (jx_str(conf, "base_url", NULL))
             set_str(&out->base_url, jx_str(conf, "base_url", NULL));
+        if (jx_str(conf, "ca_file", NULL))
+            set_str(&out->ca_file, jx_str(conf, "ca_file", NULL));
         if (jx_str(conf, "api_version", NULL))
             set_str(&out->api_version, jx_str(conf, "api_version", NULL));
         if (jx_str(conf, "api_key_env", NULL)) {

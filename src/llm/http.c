@@ -129,6 +129,11 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ctx)
         t->first_byte_ns = now;
     t->last_byte_ns = now;
     t->bytes += len;
+    if (t->p->max_stream_bytes && t->bytes > t->p->max_stream_bytes) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "the response exceeds the %zu-byte limit", t->p->max_stream_bytes);
+        return stop_with(t, BX_TOOBIG, msg);
+    }
     if (t->status >= 200 && t->status < 300 && t->is_sse) {
         if (!t->sse_ready) {
             llm_sse_init(&t->sse, t->p->max_event_bytes);
@@ -219,6 +224,8 @@ static outcome attempt(const llm_provider *p, const llm_request *req, const llm_
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (p->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, p->ca_file);
     curl_multi_add_handle(m, e);
     cancel_attach(cancel, m);
 

@@ -258,6 +258,8 @@ typedef struct llm_provider {
     int64_t retry_max_ms;        /* default 30 s; also caps Retry-After */
     size_t max_event_bytes;      /* one SSE event, default 8 MiB */
     size_t max_body_bytes;       /* a non-streamed or error body, default 32 MiB */
+    size_t max_stream_bytes;     /* a whole streamed response, default 256 MiB */
+    char *ca_file;               /* extra CA bundle (PEM) for https; NULL = system */
 } llm_provider;
 
 void llm_provider_init(llm_provider *p); /* defaults, OpenAI chat */
@@ -271,7 +273,7 @@ typedef const char *(*llm_env_fn)(void *ctx, const char *name);
 
 /* Splits "provider/model" and fills the provider from, in order: the
  * built-in preset, settings.providers[<id>] ({"adapter","base_url","api_key_env",
- * "api_version","headers","timeouts":{...}}), then the environment
+ * "api_version","headers","ca_file","timeouts":{...},"retry":{...}}), then the environment
  * (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL,
  * OLLAMA_HOST). Keys come from secrets (then the environment). An id that is
  * neither a preset nor in settings is BX_NOTFOUND; a preset that needs a key

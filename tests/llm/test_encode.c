@@ -207,11 +207,12 @@ TEST(provider_resolution)
 
     /* settings: a new provider, and an override of a preset (env still wins) */
     const char *settings = "{\"providers\":{\"myproxy\":{\"adapter\":\"anthropic\",\"base_url\":\"http://proxy:8/\","
-                           "\"timeouts\":{\"stall_ms\":1234}},\"openai\":{\"base_url\":\"http://ignored\"}}}";
+                           "\"ca_file\":\"/etc/ca.pem\",\"timeouts\":{\"stall_ms\":1234}},\"openai\":{\"base_url\":\"http://ignored\"}}}";
     CHECK(resolve("myproxy/claude", settings, env, &p, &model, &d) == BX_OK);
     CHECK(p.api == LLM_API_ANTHROPIC);
     CHECK_EQ_STR(p.base_url, "http://proxy:8");
     CHECK_EQ_INT(p.stall_timeout_ms, 1234);
+    CHECK_EQ_STR(p.ca_file, "/etc/ca.pem");
     CHECK(p.api_key == NULL);
     llm_provider_release(&p);
     bx_free(model);

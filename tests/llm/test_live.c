@@ -428,6 +428,18 @@ TEST(malformed_oversized_and_stream_errors)
         done(&r);
         llm_provider_release(&p);
 
+        /* many small events add up to more than the response cap */
+        provider_for(api, &p);
+        p.max_stream_bytes = 20000;
+        fake_script("{\"turns\":[{\"text\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+                    "\"chunk\":1}]}");
+        run_opts(&p, "hi", true, NULL, &r);
+        CHECK_EQ_INT(r.err, BX_TOOBIG);
+        CHECK(r.r.text.len > 0 && r.r.text.len < 200);
+        done(&r);
+        llm_provider_release(&p);
+
         run(api, "{\"turns\":[{\"text\":\"partial\",\"fault\":{\"type\":\"stream_error\",\"after_events\":3}}]}", &r);
         CHECK_EQ_INT(r.err, BX_SERVER);
         CHECK(r.r.error && *r.r.error);
