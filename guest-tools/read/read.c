@@ -122,8 +122,33 @@ static void emit_line(reader *r)
     const unsigned char *s = (const unsigned char *)sb_str(&r->cur);
     size_t n = r->cur.len;
     if (n && s[n - 1] == '\r') n--;
+    sb *c = &r->out->content;
+    /* "%6ld\t" without printf: this runs once per line in an interpreter */
+    char num[24];
+    int k = (int)sizeof num;
+    num[--k] = '\t';
+    unsigned long v = (unsigned long)r->line;
+    do { num[--k] = (char)('0' + v % 10); v /= 10; } while (v && k > 0);
+    while (k > (int)sizeof num - 7) num[--k] = ' ';
+    sb_putn(c, num + k, sizeof num - (size_t)k);
+    /* fast path: plain ASCII that fits */
+    size_t ascii = 0;
+    while (ascii + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + ascii, 8);
+        if (x & 0x8080808080808080ull) break;
+        ascii += 8;
+    }
+    while (ascii < n && s[ascii] < 0x80) ascii++;
+    if (ascii == n && n <= MAX_LINE_CHARS && !r->cur_extra) {
+        sb_putn(c, s, n);
+        sb_putc(c, '\n');
+        r->shown++;
+        return;
+    }
     bool valid = true;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = ascii; i < n;) {
+        if (s[i] < 0x80) { i++; continue; }
         size_t l = tool_utf8_len(s + i, n - i);
         if (!l) { valid = false; break; }
         i += l;
@@ -134,22 +159,24 @@ static void emit_line(reader *r)
         while (i < n) { size_t l = tool_utf8_len(s + i, n - i); if (!l) break; i += l; }
         if (n - i < 4) { valid = true; n = i; }
     }
-    sb *c = &r->out->content;
-    sb_printf(c, "%6ld\t", r->line);
     size_t chars = 0, i = 0;
-    while (i < n && chars < MAX_LINE_CHARS) {
-        if (valid) {
-            size_t l = tool_utf8_len(s + i, n - i);
-            sb_putn(c, s + i, l);
-            i += l;
-        } else {
+    if (valid) {
+        /* count characters up to the cap, then copy in one go */
+        while (i < n && chars < MAX_LINE_CHARS) {
+            i++;
+            while (i < n && (s[i] & 0xC0) == 0x80) i++;
+            chars++;
+        }
+        sb_putn(c, s, i);
+    } else {
+        while (i < n && chars < MAX_LINE_CHARS) {
             unsigned char b = s[i++];
             if (b < 0x80) sb_putc(c, (char)b);
             else { char u[2] = {(char)(0xC0 | (b >> 6)), (char)(0x80 | (b & 0x3F))}; sb_putn(c, u, 2); }
+            chars++;
         }
-        chars++;
+        r->latin1_seen = true;
     }
-    if (!valid) r->latin1_seen = true;
     size_t more_bytes = (n - i) + r->cur_extra;
     if (more_bytes) sb_printf(c, " [... line truncated: %zu more bytes]", more_bytes);
     sb_putc(c, '\n');
@@ -238,11 +265,13 @@ static int run(const js *input, tool_out *out)
         rc = tool_fail(out, "%s is a directory; use the ls tool to list it", path);
         goto done;
     }
-    buf = malloc(CHUNK);
+    /* a small file gets a small buffer: growing guest memory is not free */
+    size_t bufsz = st.st_size >= 0 && (size_t)st.st_size < CHUNK ? (size_t)st.st_size + 1 : CHUNK;
+    buf = malloc(bufsz);
     if (!buf) { rc = tool_fail(out, "out of memory"); goto done; }
     ssize_t got = 0;
     size_t head = 0;
-    while (head < CHUNK && (got = read(fd, buf + head, CHUNK - head)) > 0) head += (size_t)got;
+    while (head < bufsz && (got = read(fd, buf + head, bufsz - head)) > 0) head += (size_t)got;
     if (got < 0) { rc = tool_fail(out, "cannot read %s: %s", path, tool_errno_str(errno)); goto done; }
     long long size = (long long)st.st_size;
     tool_meta_str(out, "path", path);
@@ -269,7 +298,7 @@ static int run(const js *input, tool_out *out)
         sb raw;
         sb_init(&raw);
         sb_putn(&raw, buf, head);
-        while ((got = read(fd, buf, CHUNK)) > 0 && raw.len <= UTF16_MAX) sb_putn(&raw, buf, (size_t)got);
+        while ((got = read(fd, buf, bufsz)) > 0 && raw.len <= UTF16_MAX) sb_putn(&raw, buf, (size_t)got);
         sb utf8;
         sb_init(&utf8);
         utf16_to_utf8((const unsigned char *)sb_str(&raw), raw.len, u16le, &utf8);
@@ -292,7 +321,7 @@ static int run(const js *input, tool_out *out)
         }
         size_t skip = head >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
         feed(&r, (const char *)buf + skip, head - skip, false);
-        while (!r.done && (got = read(fd, buf, CHUNK)) > 0) feed(&r, (const char *)buf, (size_t)got, false);
+        while (!r.done && (got = read(fd, buf, bufsz)) > 0) feed(&r, (const char *)buf, (size_t)got, false);
         if (got < 0) {
             rc = tool_fail(out, "cannot read %s: %s", path, tool_errno_str(errno));
             sb_free(&r.cur);

@@ -450,6 +450,18 @@ void jw_str(sb *b, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t st = i;
+        /* eight bytes at a time while none needs escaping (this loop is the
+         * cost of every tool result in an interpreter) */
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, p + i, 8);
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+            uint64_t bad = (x & highs) | ((x - ones * 0x20) & ~x & highs) | ((q - ones) & ~q & highs) |
+                           ((bs - ones) & ~bs & highs);
+            if (bad) break;
+            i += 8;
+        }
         while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\') i++;
         sb_putn(b, p + st, i - st);
         if (i >= n) break;
@@ -484,7 +496,17 @@ void jw_cstr(sb *b, const char *s) { jw_str(b, s, strlen(s)); }
 void jw_num(sb *b, double v)
 {
     if (isnan(v) || isinf(v)) { sb_puts(b, "null"); return; }
-    if (v == floor(v) && fabs(v) < 1e15) { sb_printf(b, "%.0f", v); return; }
+    if (v == floor(v) && fabs(v) < 1e15) {
+        /* integers without printf: %f pulls in long-double soft-float on wasm */
+        char tmp[24];
+        int k = (int)sizeof tmp;
+        bool neg = v < 0;
+        unsigned long long u = (unsigned long long)(neg ? -v : v);
+        do { tmp[--k] = (char)('0' + u % 10); u /= 10; } while (u);
+        if (neg) tmp[--k] = '-';
+        sb_putn(b, tmp + k, sizeof tmp - (size_t)k);
+        return;
+    }
     sb_printf(b, "%.17g", v);
 }
 

@@ -93,11 +93,18 @@ static void emit_result(tool_out *out)
     sb_putn(&env, sb_str(&out->meta), out->meta.len);
     sb_puts(&env, "}}\n");
     if (env.oom || out->content.oom || out->meta.oom) {
-        fputs("{\"content\":\"out of memory while building the result\",\"error\":true,\"metadata\":{}}\n", stdout);
+        static const char oom[] = "{\"content\":\"out of memory while building the result\",\"error\":true,\"metadata\":{}}\n";
+        if (write(1, oom, sizeof oom - 1) < 0) out->error = true;
     } else {
-        fwrite(env.data, 1, env.len, stdout);
+        /* straight to fd 1: stdio would copy it once more, byte by byte */
+        size_t off = 0;
+        while (off < env.len) {
+            ssize_t w = write(1, env.data + off, env.len - off);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) break;
+            off += (size_t)w;
+        }
     }
-    fflush(stdout);
     sb_free(&env);
 }
 

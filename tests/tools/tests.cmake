@@ -47,3 +47,11 @@ bx_guest(tools_helpy _helpy SOURCES ${CMAKE_SOURCE_DIR}/tests/tools/guests/helpy
 if(TARGET tools_test_registry)
   add_dependencies(tools_test_registry guest_tools_helpy)
 endif()
+
+# Benchmarks: `cmake --build <dir> --target bench-tools`.
+if(TARGET bx_tools)
+  add_executable(bench_tools EXCLUDE_FROM_ALL ${CMAKE_SOURCE_DIR}/bench/tools/bench_tools.c)
+  target_compile_options(bench_tools PRIVATE ${BX_WARNINGS})
+  target_link_libraries(bench_tools PRIVATE bx_tools)
+  add_custom_target(bench-tools COMMAND bench_tools DEPENDS bench_tools USES_TERMINAL)
+endif()
