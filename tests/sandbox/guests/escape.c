@@ -33,7 +33,15 @@ static char *cat(const char *a, const char *b)
     static char bufs[4][4096];
     static int next;
     char *p = bufs[next++ % 4];
-    snprintf(p, 4096, "%s%s", a, b);
+    /* memmove, not snprintf: a or b may be an earlier result of cat(). */
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 4095)
+        la = 4095;
+    if (lb > 4095 - la)
+        lb = 4095 - la;
+    memmove(p, a, la);
+    memmove(p + la, b, lb);
+    p[la + lb] = '\0';
     return p;
 }
 
