@@ -74,6 +74,8 @@ typedef struct tools_ctx {
     size_t n_allowed_hosts;
     const char *const *test_resolve;       /* test-only DNS override (sandbox_net_config) */
     size_t n_test_resolve;
+    const char *const *blocked_networks;   /* NULL: the sandbox's defaults (loopback, private, */
+    size_t n_blocked_networks;             /* metadata...); tests may narrow it */
     const char *extra_ca_file;
     const atomic_bool *cancel;             /* may be NULL; see tools_execute */
     uint32_t timeout_ms;                   /* 0 = sandbox default (30 s) */

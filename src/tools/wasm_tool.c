@@ -90,6 +90,8 @@ static bx_err wasm_execute(tools_tool *t, const json_t *input, const tools_ctx *
     if (level == TOOLS_NETWORK) {
         o.allowed_outbound_hosts = ctx->allowed_hosts;
         o.n_allowed_outbound_hosts = ctx->n_allowed_hosts;
+        o.blocked_networks = ctx->blocked_networks;
+        o.n_blocked_networks = ctx->n_blocked_networks;
         o.test_resolve = ctx->test_resolve;
         o.n_test_resolve = ctx->n_test_resolve;
         o.extra_ca_file = ctx->extra_ca_file;
