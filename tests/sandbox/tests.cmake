@@ -14,7 +14,7 @@ add_executable(sandbox_escape_native ${_sbx}/guests/escape.c)
 target_compile_options(sandbox_escape_native PRIVATE ${BX_WARNINGS})
 
 set(_sbx_guests "")
-foreach(g wasi_calls escape net_attack diff bench)
+foreach(g wasi_calls escape net_attack diff bench fuzz_wasi)
   if(EXISTS ${_sbx}/guests/${g}.c)
     # clang-14 with -mbulk-memory picks a TLS model wasm-ld cannot link for
     # errno; local-exec is the only one a wasm32-wasi command needs.
@@ -52,3 +52,14 @@ bx_fuzz_target(netpolicy
   SOURCES ${_sbx}/fuzz_netpolicy.c
   LIBS bx_sandbox
   CORPUS ${_sbx}/corpus)
+
+# The WASI host, fuzzed through a guest that replays its input as raw calls.
+bx_fuzz_target(wasi
+  SOURCES ${_sbx}/fuzz_wasi.c
+  LIBS bx_sandbox
+  CORPUS ${_sbx}/corpus_wasi)
+add_dependencies(fuzz_replay_wasi guest_sbx_fuzz_wasi)
+set_tests_properties(fuzz/wasi PROPERTIES ENVIRONMENT "BX_BINARY_DIR=${CMAKE_BINARY_DIR}")
+if(TARGET fuzz_wasi)
+  add_dependencies(fuzz_wasi guest_sbx_fuzz_wasi)
+endif()
