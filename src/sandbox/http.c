@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HTTP_MAX_HEADER_BYTES (64u << 10)
@@ -102,10 +103,49 @@ static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_
     return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 }
 
+/* getaddrinfo bounded by the request's deadline and the cancel flag:
+ * glibc's asynchronous lookup, waited for in short slices. */
+static int lookup(const char *host, uint64_t deadline_ns, const atomic_bool *cancel,
+                  struct addrinfo **out)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct gaicb req = {.ar_name = host, .ar_request = &hints};
+    struct gaicb *list[1] = {&req};
+    int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+    if (rc != 0)
+        return rc;
+    for (;;) {
+        rc = gai_error(&req);
+        if (rc != EAI_INPROGRESS)
+            break;
+        uint64_t now = bx_mono_ns();
+        if (now >= deadline_ns || (cancel && atomic_load_explicit(cancel, memory_order_relaxed))) {
+            if (gai_cancel(&req) == EAI_CANCELED)
+                return EAI_AGAIN;
+            /* Being processed: it still writes into req, which lives on
+             * this stack, so wait for the resolver's own timeout. */
+            const struct gaicb *wait[1] = {&req};
+            while (gai_error(&req) == EAI_INPROGRESS)
+                gai_suspend(wait, 1, NULL);
+            if (gai_error(&req) == 0)
+                freeaddrinfo(req.ar_result);
+            return EAI_AGAIN;
+        }
+        uint64_t slice = BX_MIN(deadline_ns - now, 50000000ull);
+        struct timespec ts = {(time_t)(slice / 1000000000ull), (long)(slice % 1000000000ull)};
+        const struct gaicb *wait[1] = {&req};
+        gai_suspend(wait, 1, &ts);
+    }
+    if (rc == 0)
+        *out = req.ar_result;
+    return rc;
+}
+
 /* Resolves `host` (no brackets) and checks every address. Fills pin with
  * "host:port:addr,addr" for CURLOPT_RESOLVE. */
 static bx_err resolve_and_check(const sandbox_net *net, const char *host, unsigned port,
-                                bx_buf *pin, bx_error *detail)
+                                uint64_t deadline_ns, const atomic_bool *cancel, bx_buf *pin,
+                                bx_error *detail)
 {
     sandbox__addr addrs[SANDBOX__MAX_ADDRS];
     size_t n = 0;
@@ -115,9 +155,8 @@ static bx_err resolve_and_check(const sandbox_net *net, const char *host, unsign
         memcpy(addrs, ov->addrs, ov->n_addrs * sizeof addrs[0]);
         n = ov->n_addrs;
     } else {
-        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
         struct addrinfo *res = NULL;
-        int rc = getaddrinfo(host, NULL, &hints, &res);
+        int rc = lookup(host, deadline_ns, cancel, &res);
         if (rc != 0)
             return bx_error_set(detail, BX_NETWORK, -1, "could not resolve host %s: %s", host,
                                 gai_strerror(rc));
@@ -311,7 +350,7 @@ static bx_err do_hop(const sandbox_net *net, const char *url, const char *method
     }
     size_t hl = strlen(host);
     bare = (host[0] == '[' && hl >= 2) ? bx_strndup(host + 1, hl - 2) : bx_strdup(host);
-    if ((err = resolve_and_check(net, bare, port, &pin, detail))) {
+    if ((err = resolve_and_check(net, bare, port, deadline_ns, cancel, &pin, detail))) {
         bx_free(canon);
         goto out;
     }
