@@ -1084,11 +1084,11 @@ static bool take_add_imm(cc *c, const opd *addr, uint32_t *base, uint32_t *imm)
     return true;
 }
 
-static bx_err start_fuel(cc *c)
+static bx_err start_fuel(cc *c, uint32_t op)
 {
     if (c->fuel_pos != NOPOS)
         c->code[c->fuel_pos] = c->fuel_count ? c->fuel_count : 1;
-    EMIT(c, WASM__OP_FUEL, 0);
+    EMIT(c, op, 0);
     c->fuel_pos = (uint32_t)c->ncode - 1;
     c->fuel_count = 0;
     return BX_OK;
@@ -1129,7 +1129,7 @@ static bx_err compile_body(cc *c)
 {
     wasm_module *m = c->m;
     bool done = false;
-    TRY(start_fuel(c));
+    TRY(start_fuel(c, WASM__OP_FUEL));
     while (!done) {
         if (c->pos >= c->end)
             return MALFORMED(c, "unexpected end of section or function");
@@ -1171,10 +1171,11 @@ static bx_err compile_body(cc *c)
                          single));
             ctl *f = top_ctl(c);
             if (op == 0x03) {
+                /* Back-edges target the word after LOOP's count. */
+                if (live(c))
+                    TRY(start_fuel(c, WASM__OP_LOOP));
                 mark_label(c);
                 f->loop_pc = (uint32_t)c->ncode;
-                if (live(c))
-                    TRY(start_fuel(c));
             } else if (op == 0x04 && live(c)) {
                 uint32_t pos;
                 TRY(emit_cond_jump(c, &cond, false, &pos));
@@ -1667,6 +1668,7 @@ bx_err wasm__compile(wasm_module *m, uint32_t func_index, const uint8_t *bytes, 
     code->param_slots = t->param_slots;
     code->local_slots = c.local_slots;
     code->frame_slots = c.max_slot > t->result_slots ? c.max_slot : t->result_slots;
+    wasm__thread_code(c.code, c.ncode);
     code->code = c.code;
     code->ncode = (uint32_t)c.ncode;
     c.code = NULL;

@@ -259,6 +259,8 @@ bx_err wasm__compile(wasm_module *m, uint32_t func_index, const uint8_t *bytes,
  * (at least max(param, result) slots must be provided). Returns
  * WASM_TRAP_NONE or the trap kind with res filled. */
 wasm_trap wasm__run(wasm_instance *inst, wasm_func *f, uint64_t *slots, wasm_result *res);
+/* Turns a finished body's opcode numbers into dispatch offsets. */
+void wasm__thread_code(uint32_t *code, size_t n);
 
 /* Runtime helpers shared with the interpreter (wasm_runtime.c). */
 bool wasm__functype_eq(const wasm_functype *a, const wasm_functype *b);
@@ -433,6 +435,8 @@ static inline wasm_func *wasm__func_at(wasm_instance *inst, uint32_t i)
     X(CALL_IMPORT, 2)   /* function index, base */                            \
     X(CALL_INDIRECT, 4) /* table, type index, base, idx slot */               \
     X(FUEL, 1)          /* instructions to charge; checks interrupt */        \
+    X(LOOP, 1)          /* loop head: as FUEL; taken back-edges (negative    \
+                         * offsets) land after it and charge its count */    \
     X(COPY, 2)          /* dst, src */                                        \
     X(COPY2, 2)         /* dst, src (v128: two slots) */                      \
     X(SELECT, 4)        /* dst, a, b, cond */                                 \

@@ -178,17 +178,24 @@ wasm_trap wasm__run(wasm_instance *root, wasm_func *entry, uint64_t *slots, wasm
         goto dispatch;  \
     } while (0)
 #else
-#define VM_LABEL_C(name, n) &&L_##name,
-#define VM_LABEL_N(name, code, a, b, r) &&L_##name,
-    static const void *const labels[WASM__OP_COUNT] = {
+    /* Direct threading: after translation each opcode word holds its
+     * handler's offset from L_UNREACHABLE (wasm__thread_code), so a
+     * dispatch is one load and an add, not a table lookup. */
+#define VM_LABEL_C(name, n) (int32_t)(&&L_##name - &&L_UNREACHABLE),
+#define VM_LABEL_N(name, code, a, b, r) (int32_t)(&&L_##name - &&L_UNREACHABLE),
+    static const int32_t offsets[WASM__OP_COUNT] = {
         WASM__CONTROL_OPS(VM_LABEL_C) WASM__NUMERIC_OPS(VM_LABEL_N)};
 #undef VM_LABEL_C
 #undef VM_LABEL_N
+    if (!root) { /* wasm__thread_code asks for the table */
+        *(const int32_t **)(void *)slots = offsets;
+        return WASM_TRAP_NONE;
+    }
 #define VM_CASE(name) L_##name:
 #define VM_NEXT(n)              \
     do {                        \
         pc += (n);              \
-        goto *labels[*pc];      \
+        goto *(const void *)((const char *)&&L_UNREACHABLE + (int32_t)*pc); \
     } while (0)
 #endif
 
@@ -213,6 +220,32 @@ wasm_trap wasm__run(wasm_instance *root, wasm_func *entry, uint64_t *slots, wasm
     wasm_func *g;
     uint32_t base;
 
+/* Fuel and the interrupt flag: relaxed atomics, no lock. */
+#define CHARGE(n)                                                                       \
+    do {                                                                                \
+        if (fuel_on) {                                                                  \
+            int64_t f_ = atomic_load_explicit(&root->fuel, memory_order_relaxed) -      \
+                         (int64_t)(n);                                                  \
+            if (f_ < 0) {                                                               \
+                atomic_store_explicit(&root->fuel, 0, memory_order_relaxed);            \
+                TRAP(OUT_OF_FUEL);                                                      \
+            }                                                                           \
+            atomic_store_explicit(&root->fuel, f_, memory_order_relaxed);               \
+        }                                                                               \
+        if (atomic_load_explicit(&root->interrupt, memory_order_relaxed))               \
+            TRAP(INTERRUPTED);                                                          \
+    } while (0)
+/* Takes the branch whose offset word is pc[k]; a backward branch is a loop
+ * back-edge and pays the loop's fuel (the LOOP count just before it). */
+#define JUMP(k)                                                                         \
+    do {                                                                                \
+        int32_t off_ = (int32_t)pc[k];                                                  \
+        pc = pc + (k) + off_;                                                           \
+        if (off_ < 0)                                                                   \
+            CHARGE(pc[-1]);                                                             \
+        VM_NEXT(0);                                                                     \
+    } while (0)
+
 #define LOAD_INST()                                                  \
     do {                                                             \
         codes = inst->module->codes;                                 \
@@ -236,25 +269,21 @@ wasm_trap wasm__run(wasm_instance *root, wasm_func *entry, uint64_t *slots, wasm
 dispatch:
     switch ((wasm__op)*pc) {
 #else
-    goto *labels[*pc];
+    VM_NEXT(0);
 #endif
 
     VM_CASE(UNREACHABLE) TRAP(UNREACHABLE);
-    VM_CASE(BR) { pc = pc + 1 + (int32_t)pc[1]; VM_NEXT(0); }
+    VM_CASE(BR) JUMP(1);
     VM_CASE(BR_IF)
     {
-        if ((uint32_t)fp[pc[1]]) {
-            pc = pc + 2 + (int32_t)pc[2];
-            VM_NEXT(0);
-        }
+        if ((uint32_t)fp[pc[1]])
+            JUMP(2);
         VM_NEXT(3);
     }
     VM_CASE(BR_UNLESS)
     {
-        if (!(uint32_t)fp[pc[1]]) {
-            pc = pc + 2 + (int32_t)pc[2];
-            VM_NEXT(0);
-        }
+        if (!(uint32_t)fp[pc[1]])
+            JUMP(2);
         VM_NEXT(3);
     }
     VM_CASE(BR_TABLE)
@@ -262,8 +291,7 @@ dispatch:
         uint32_t i = (uint32_t)fp[pc[1]], n = pc[2];
         if (i > n)
             i = n;
-        pc = pc + 3 + i + (int32_t)pc[3 + i];
-        VM_NEXT(0);
+        JUMP(3 + i);
     }
     VM_CASE(RETURN)
     {
@@ -353,17 +381,9 @@ call_func:
         VM_NEXT(3);
     }
     VM_CASE(FUEL)
+    VM_CASE(LOOP)
     {
-        if (fuel_on) {
-            int64_t f = atomic_load_explicit(&root->fuel, memory_order_relaxed) - (int64_t)pc[1];
-            if (f < 0) {
-                atomic_store_explicit(&root->fuel, 0, memory_order_relaxed);
-                TRAP(OUT_OF_FUEL);
-            }
-            atomic_store_explicit(&root->fuel, f, memory_order_relaxed);
-        }
-        if (atomic_load_explicit(&root->interrupt, memory_order_relaxed))
-            TRAP(INTERRUPTED);
+        CHARGE(pc[1]);
         VM_NEXT(2);
     }
     VM_CASE(COPY) { fp[pc[1]] = fp[pc[2]]; VM_NEXT(3); }
@@ -946,10 +966,8 @@ call_func:
     {                                                \
         uint32_t a = (uint32_t)fp[pc[1]];            \
         uint32_t b = (uint32_t)fp[pc[2]];            \
-        if (cond) {                                  \
-            pc = pc + 3 + (int32_t)pc[3];            \
-            VM_NEXT(0);                              \
-        }                                            \
+        if (cond)                                    \
+            JUMP(3);                                 \
         VM_NEXT(4);                                  \
     }
 #define BRCI(name, cond)                             \
@@ -957,10 +975,8 @@ call_func:
     {                                                \
         uint32_t a = (uint32_t)fp[pc[1]];            \
         uint32_t b = pc[2];                          \
-        if (cond) {                                  \
-            pc = pc + 3 + (int32_t)pc[3];            \
-            VM_NEXT(0);                              \
-        }                                            \
+        if (cond)                                    \
+            JUMP(3);                                 \
         VM_NEXT(4);                                  \
     }
     BRC(BR_EQ, a == b)
@@ -1003,4 +1019,36 @@ done:
     root->sp_top = saved_top;
     res->trap = WASM_TRAP_NONE;
     return WASM_TRAP_NONE;
+}
+
+/* Rewrites a translated body's opcode words into handler offsets (direct
+ * threading); the switch build keeps opcode numbers. Runs once per body,
+ * before the module is shared. */
+static const uint8_t op_words[WASM__OP_COUNT] = {
+#define OPW_C(name, n) 1 + n,
+#define OPW_HAS_NONE 0
+#define OPW_HAS_I32 1
+#define OPW_HAS_I64 1
+#define OPW_HAS_F32 1
+#define OPW_HAS_F64 1
+#define OPW_N(name, code, a, b, r) 3 + OPW_HAS_##b,
+    WASM__CONTROL_OPS(OPW_C) WASM__NUMERIC_OPS(OPW_N)
+#undef OPW_C
+#undef OPW_N
+};
+
+void wasm__thread_code(uint32_t *code, size_t n)
+{
+#ifdef WASM_SWITCH_DISPATCH
+    (void)code, (void)n, (void)op_words;
+#else
+    const int32_t *offsets = NULL;
+    wasm__run(NULL, NULL, (uint64_t *)(void *)&offsets, NULL);
+    for (size_t i = 0; i < n;) {
+        uint32_t op = code[i];
+        size_t len = op == WASM__OP_BR_TABLE ? 3 + (size_t)code[i + 2] + 1 : op_words[op];
+        code[i] = (uint32_t)offsets[op];
+        i += len;
+    }
+#endif
 }
