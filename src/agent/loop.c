@@ -1042,7 +1042,7 @@ static agent_outcome loop(agent_run *run, bx_error *detail)
         jx_set_str(ev, "message_id", ss.message_id);
         jx_set_str(ev, "stop_reason", stop_name);
         agent__emit(run, "message_end", ev);
-        if (ss.resp.usage.input_tokens || ss.resp.usage.output_tokens)
+        if (err == BX_OK || ss.resp.usage.input_tokens || ss.resp.usage.output_tokens)
             record_usage(run, &ss.resp);
 
         if (err != BX_OK) {
