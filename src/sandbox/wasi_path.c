@@ -106,8 +106,6 @@ WASI_FN(path_open)
     }
     bool want_write = (rights & (R_FD_WRITE | R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE)) != 0;
     bool want_read = (rights & (R_FD_READ | R_FD_READDIR)) != 0;
-    if (fdflags & 0x1)
-        want_write = want_write && !d->read_only;
     int flags = O_NOCTTY | O_NONBLOCK;
     if (oflags & 2) /* DIRECTORY */
         flags |= O_DIRECTORY;
@@ -158,9 +156,7 @@ WASI_FN(path_open)
     }
     f->host = hfd;
     f->read_only = ro;
-    f->flags = (uint16_t)(fdflags & 0x1f & ~0x4u);
-    if (fdflags & 0x4)
-        f->flags |= 0x4;
+    f->flags = (uint16_t)(fdflags & 0x1f);
     if (S_ISDIR(st.st_mode)) {
         f->kind = SANDBOX__FD_DIR;
         f->filetype = WASI_FT_DIR;
