@@ -16,10 +16,7 @@ target_compile_options(sandbox_escape_native PRIVATE ${BX_WARNINGS})
 set(_sbx_guests "")
 foreach(g wasi_calls escape net_attack diff bench fuzz_wasi)
   if(EXISTS ${_sbx}/guests/${g}.c)
-    # clang-14 with -mbulk-memory picks a TLS model wasm-ld cannot link for
-    # errno; local-exec is the only one a wasm32-wasi command needs.
-    bx_guest(sbx_${g} _w SOURCES ${_sbx}/guests/${g}.c INCLUDES ${CMAKE_SOURCE_DIR}/guest-tools/sdk
-             FLAGS -ftls-model=local-exec)
+    bx_guest(sbx_${g} _w SOURCES ${_sbx}/guests/${g}.c INCLUDES ${CMAKE_SOURCE_DIR}/guest-tools/sdk)
     list(APPEND _sbx_guests guest_sbx_${g})
   endif()
 endforeach()
