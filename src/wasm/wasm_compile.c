@@ -64,6 +64,7 @@ typedef struct cc {
     uint32_t fuel_pos, fuel_count;
     uint32_t last_dst;        /* code index of the dst word of the last producer */
     uint32_t last_op;         /* code index of the last instruction's opcode */
+    uint32_t prev_op, prev_dst; /* the same for the instruction before it */
     uint32_t nvirt;
 } cc;
 
@@ -184,6 +185,8 @@ static bx_err reserve(cc *c, size_t n)
 static bx_err emit(cc *c, unsigned n, const uint32_t *w)
 {
     TRY(reserve(c, n));
+    c->prev_op = c->last_op;
+    c->prev_dst = c->last_dst;
     c->last_op = (uint32_t)c->ncode;
     memcpy(c->code + c->ncode, w, n * sizeof *w);
     c->ncode += n;
@@ -224,7 +227,7 @@ static void patch_chain(cc *c, uint32_t head, uint32_t target)
 }
 
 /* A label at the current position: no retargeting across it. */
-static void mark_label(cc *c) { c->last_dst = NOPOS, c->last_op = NOPOS; }
+static void mark_label(cc *c) { c->last_dst = NOPOS, c->last_op = NOPOS, c->prev_op = NOPOS; }
 
 /* ------------------------------------------------------- operand stack */
 
@@ -755,6 +758,24 @@ static bx_err op_numeric(cc *c, uint32_t code)
         }
         TRY(const_to_home(c, &a));
         TRY(const_to_home(c, &b));
+        /* (x + y) + b where x + y was just computed into a's slot; for
+         * i32 (commutative, exact) also a + (x + y). */
+        if (op == 0x6A && b.kind == OPD_REAL && c->last_op != NOPOS &&
+            c->last_dst == c->last_op + 1 && c->code[c->last_dst] == b.home &&
+            c->code[c->last_op] == WASM__OP_I32_ADD && a.at != b.home) {
+            opd t = a;
+            a = b;
+            b = t;
+        }
+        if ((op == 0x6A || op == 0xA0) && a.kind == OPD_REAL && c->last_op != NOPOS &&
+            c->last_dst == c->last_op + 1 && c->code[c->last_dst] == a.home &&
+            c->code[c->last_op] == (op == 0x6A ? WASM__OP_I32_ADD : WASM__OP_F64_ADD) &&
+            b.at != a.home) {
+            uint32_t x = c->code[c->last_op + 2], y = c->code[c->last_op + 3];
+            c->ncode = c->last_op;
+            EMIT_DST(c, op == 0x6A ? WASM__OP_I32_ADD3 : WASM__OP_F64_ADD3, dst, x, y, b.at);
+            return BX_OK;
+        }
         EMIT_DST(c, numtab[op].op, dst, a.at, b.at);
     } else {
         TRY(const_to_home(c, &a));
@@ -797,6 +818,19 @@ static bx_err emit_cond_jump(cc *c, const opd *cond, bool on_true, uint32_t *out
             if (!on_true)
                 k = negate[k];
             c->ncode = c->last_op;
+            /* A local stepped by the instruction before: fuse the step. */
+            uint32_t inc_op = k == 1 ? WASM__OP_INC_BR_NE_I : k == 2 ? WASM__OP_INC_BR_LT_S_I
+                            : k == 3 ? WASM__OP_INC_BR_LT_U_I : 0;
+            uint32_t p = c->prev_op;
+            if (imm && inc_op && p != NOPOS && p + 4 == c->ncode &&
+                c->code[p] == WASM__OP_I32_ADD_I && c->code[p + 1] == a && c->code[p + 2] == a &&
+                a < c->local_slots) {
+                uint32_t inc = c->code[p + 3];
+                c->ncode = p;
+                EMIT(c, inc_op, a, inc, b, NOPOS);
+                *out_pos = (uint32_t)c->ncode - 1;
+                return BX_OK;
+            }
             EMIT(c, imm ? br_imm[k] : br_reg[k], a, b, NOPOS);
             *out_pos = (uint32_t)c->ncode - 1;
             return BX_OK;

@@ -510,7 +510,13 @@ static inline wasm_func *wasm__func_at(wasm_instance *inst, uint32_t i)
     X(I32_ROTL_I, 3) X(I32_ROTR_I, 3) X(I64_ROTL_I, 3) X(I64_ROTR_I, 3)       \
     X(LD32_A, 4) X(LD64_A, 4) X(LD8S32_A, 4) X(LD8U_A, 4) X(LD16S32_A, 4)     \
     X(LD16U_A, 4) X(LD8S64_A, 4) X(LD16S64_A, 4) X(LD32S64_A, 4)              \
-    X(ST32_A, 4) X(ST64_A, 4) X(ST8_A, 4) X(ST16_A, 4)
+    X(ST32_A, 4) X(ST64_A, 4) X(ST8_A, 4) X(ST16_A, 4)                        \
+    X(I32_ADD3, 4) X(F64_ADD3, 4)                                             \
+    X(INC_BR_NE_I, 4) X(INC_BR_LT_S_I, 4) X(INC_BR_LT_U_I, 4)
+
+/* ADD3 dst, x, y, z: (x + y) + z, an add whose first operand is the add
+ * just before it. INC_BR_xx_I a, inc, imm, off: a += inc, then branch when
+ * a xx imm (a loop counter's step fused with its test). */
 
 /* LDxx_A dst, a, imm, off: the load at (uint32)(a + imm) + off, i.e. an
  * `i32.add` of a constant fused into the address; STxx_A a, imm, v, off.

@@ -961,6 +961,26 @@ call_func:
     STORE_A(ST64_A, uint64_t, 8)
     STORE_A(ST8_A, uint8_t, 1)
     STORE_A(ST16_A, uint16_t, 2)
+    VM_CASE(I32_ADD3) { fp[pc[1]] = (uint32_t)((uint32_t)fp[pc[2]] + (uint32_t)fp[pc[3]] + (uint32_t)fp[pc[4]]); VM_NEXT(5); }
+    VM_CASE(F64_ADD3)
+    {
+        double t = f64_of(fp[pc[2]]) + f64_of(fp[pc[3]]);
+        fp[pc[1]] = of_f64(t + f64_of(fp[pc[4]]));
+        VM_NEXT(5);
+    }
+#define INC_BR(name, cond)                           \
+    VM_CASE(name)                                    \
+    {                                                \
+        uint32_t a = (uint32_t)fp[pc[1]] + pc[2];    \
+        uint32_t b = pc[3];                          \
+        fp[pc[1]] = a;                               \
+        if (cond)                                    \
+            JUMP(4);                                 \
+        VM_NEXT(5);                                  \
+    }
+    INC_BR(INC_BR_NE_I, a != b)
+    INC_BR(INC_BR_LT_S_I, (int32_t)a < (int32_t)b)
+    INC_BR(INC_BR_LT_U_I, a < b)
 #define BRC(name, cond)                              \
     VM_CASE(name)                                    \
     {                                                \
