@@ -73,7 +73,8 @@ struct agent_run {
     size_t context_bytes_at;  /* msg_bytes when context_tokens was measured */
     size_t fixed_bytes;       /* system prompt + tool definitions, last request */
     uint64_t deadline_ns;     /* 0 = none */
-    bool time_up;
+    atomic_bool time_up;      /* the wall-time budget ran out (then cancelled is set too) */
+    bool exec_done;           /* under lock: the watchdog may stop */
 };
 
 /* ------------------------------------------------------------- events.c */

@@ -56,7 +56,7 @@ static bool wait_pending(agent_run *run, agent__pending *p, int64_t ms, bool *ou
         if (now >= end) {
             *out_timeout = true;
             if (run->deadline_ns && now >= run->deadline_ns)
-                run->time_up = true;
+                atomic_store(&run->time_up, true);
             break;
         }
         struct timespec ts = abs_after_ms((int64_t)((end - now) / 1000000u) + 1);

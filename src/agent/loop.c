@@ -11,6 +11,7 @@
  */
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "agent/agent_int.h"
 
@@ -972,10 +973,10 @@ static agent_outcome budget_outcome(agent_run *run, int max_turns)
 {
     agent_stats s;
     agent_run_stats(run, &s);
+    if (atomic_load(&run->time_up) || (run->deadline_ns && bx_mono_ns() >= run->deadline_ns))
+        return AGENT_OUTCOME_MAX_TIME;
     if (atomic_load(&run->cancelled))
         return AGENT_OUTCOME_CANCELLED;
-    if (run->time_up || (run->deadline_ns && bx_mono_ns() >= run->deadline_ns))
-        return AGENT_OUTCOME_MAX_TIME;
     if (run->cfg.max_cost_usd > 0 && s.cost_usd >= run->cfg.max_cost_usd)
         return AGENT_OUTCOME_MAX_COST;
     if (run->cfg.max_tokens > 0 && s.input_tokens + s.output_tokens >= run->cfg.max_tokens)
@@ -1001,7 +1002,7 @@ static agent_outcome loop(agent_run *run, bx_error *detail)
             return stop;
         bx_err cerr = agent__compact(run, false);
         if (cerr != BX_OK && cerr != BX_NOTFOUND && cerr != BX_LIMIT && atomic_load(&run->cancelled))
-            return AGENT_OUTCOME_CANCELLED;
+            return atomic_load(&run->time_up) ? AGENT_OUTCOME_MAX_TIME : AGENT_OUTCOME_CANCELLED;
 
         stream_state ss = {.run = run};
         llm_response_init(&ss.resp);
@@ -1046,7 +1047,7 @@ static agent_outcome loop(agent_run *run, bx_error *detail)
             record_usage(run, &ss.resp);
 
         if (err != BX_OK) {
-            bool timed = ss.timed_out || run->time_up;
+            bool timed = ss.timed_out || atomic_load(&run->time_up);
             json_decref(assistant);
             llm_response_release(&ss.resp);
             if (err == BX_CANCELLED || atomic_load(&run->cancelled))
@@ -1073,7 +1074,7 @@ static agent_outcome loop(agent_run *run, bx_error *detail)
             json_decref(assistant);
             llm_response_release(&ss.resp);
             if (atomic_load(&run->cancelled))
-                return run->time_up ? AGENT_OUTCOME_MAX_TIME : AGENT_OUTCOME_CANCELLED;
+                return atomic_load(&run->time_up) ? AGENT_OUTCOME_MAX_TIME : AGENT_OUTCOME_CANCELLED;
             continue;
         }
         bool cut = ss.resp.stop == LLM_STOP_MAX_TOKENS;
@@ -1093,6 +1094,35 @@ static agent_outcome loop(agent_run *run, bx_error *detail)
     }
 }
 
+/* Ends the run when its wall time is up, wherever it is waiting. */
+static void *watchdog(void *arg)
+{
+    agent_run *run = arg;
+    pthread_mutex_lock(&run->lock);
+    while (!run->exec_done) {
+        uint64_t now = bx_mono_ns();
+        if (now >= run->deadline_ns)
+            break;
+        uint64_t left_ms = (run->deadline_ns - now) / 1000000u + 1;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += (time_t)(left_ms / 1000);
+        ts.tv_nsec += (long)(left_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&run->cond, &run->lock, &ts);
+    }
+    bool fire = !run->exec_done;
+    pthread_mutex_unlock(&run->lock);
+    if (fire) {
+        atomic_store(&run->time_up, true);
+        agent_run_cancel(run);
+    }
+    return NULL;
+}
+
 agent_outcome agent_run_exec(agent_run *run, const char *prompt, bx_error *detail)
 {
     uint64_t t0 = bx_mono_ns();
@@ -1105,8 +1135,13 @@ agent_outcome agent_run_exec(agent_run *run, const char *prompt, bx_error *detai
     json_decref(run->skill_tools);
     run->skill_tools = NULL;
     pthread_mutex_unlock(&run->lock);
-    run->time_up = false;
+    atomic_store(&run->time_up, false);
     run->deadline_ns = run->cfg.max_time_ms > 0 ? t0 + (uint64_t)run->cfg.max_time_ms * 1000000u : 0;
+    pthread_mutex_lock(&run->lock);
+    run->exec_done = false;
+    pthread_mutex_unlock(&run->lock);
+    pthread_t dog;
+    bool dog_on = run->deadline_ns && pthread_create(&dog, NULL, watchdog, run) == 0;
     if (!prompt)
         prompt = "";
 
@@ -1128,6 +1163,14 @@ agent_outcome agent_run_exec(agent_run *run, const char *prompt, bx_error *detai
         agent__append_message(run, text_message("user", prompt), NULL);
         outcome = loop(run, detail);
     }
+    pthread_mutex_lock(&run->lock);
+    run->exec_done = true;
+    pthread_cond_broadcast(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+    if (dog_on)
+        pthread_join(dog, NULL);
+    if (outcome == AGENT_OUTCOME_CANCELLED && atomic_load(&run->time_up))
+        outcome = AGENT_OUTCOME_MAX_TIME;
     agent_stats s;
     agent_run_stats(run, &s);
     ev = json_object();
