@@ -373,4 +373,58 @@ TEST(reactor_initialize_then_entry)
     sandbox_module_unref(m);
 }
 
+/* (module (import "wasi_snapshot_preview1" "sched_yield" (func $y (result i32)))
+ *   (func $s (drop (call $y))) (start $s) (func (export "_start"))) */
+static const unsigned char start_calls_wasi[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60, 0x00, 0x01, 0x7f,
+    0x60, 0x00, 0x00, 0x02, 0x26, 0x01, 0x16, 0x77, 0x61, 0x73, 0x69, 0x5f, 0x73, 0x6e, 0x61,
+    0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f, 0x70, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77, 0x31, 0x0b,
+    0x73, 0x63, 0x68, 0x65, 0x64, 0x5f, 0x79, 0x69, 0x65, 0x6c, 0x64, 0x00, 0x00, 0x03, 0x03,
+    0x02, 0x01, 0x01, 0x07, 0x0a, 0x01, 0x06, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x02,
+    0x08, 0x01, 0x01, 0x0a, 0x0a, 0x02, 0x05, 0x00, 0x10, 0x00, 0x1a, 0x0b, 0x02, 0x00, 0x0b};
+
+TEST(wasi_from_a_start_function_traps_cleanly)
+{
+    sandbox_module *m = NULL;
+    REQUIRE(sandbox_module_load(start_calls_wasi, sizeof start_calls_wasi, NULL, &m) == BX_OK);
+    sandbox_opts o;
+    sandbox_opts_init(&o);
+    sandbox_result r;
+    sandbox_result_init(&r);
+    CHECK(sandbox_run(m, &o, &r) != BX_OK);
+    CHECK(strstr(r.message, "before the sandbox was ready") != NULL);
+    sandbox_result_release(&r);
+    sandbox_module_unref(m);
+}
+
+TEST(argument_and_environment_caps)
+{
+    sandbox_module *m = sbx_load("hello");
+    REQUIRE(m);
+    size_t n = 2048;
+    char *big = bx_malloc(1024);
+    memset(big, 'a', 1023);
+    big[1023] = '\0';
+    const char **args = bx_calloc(n, sizeof *args);
+    for (size_t i = 0; i < n; i++)
+        args[i] = big; /* 2 MiB of arguments, past the 1 MiB cap */
+    sandbox_opts o;
+    sandbox_opts_init(&o);
+    o.args = args;
+    o.n_args = n;
+    sandbox_result r;
+    sandbox_result_init(&r);
+    CHECK_EQ_INT(sandbox_run(m, &o, &r), BX_TOOBIG);
+    CHECK(strstr(r.message, "arguments larger") != NULL);
+    sandbox_result_release(&r);
+    o.n_args = 100; /* 100 KiB is fine */
+    sandbox_result_init(&r);
+    CHECK_EQ_INT(sandbox_run(m, &o, &r), BX_OK);
+    CHECK_EQ_INT(r.exit_code, 100);
+    sandbox_result_release(&r);
+    bx_free(args);
+    bx_free(big);
+    sandbox_module_unref(m);
+}
+
 TEST_MAIN()
