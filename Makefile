@@ -43,8 +43,9 @@ fuzz: deps
 	cmake --build build-fuzz -j$(JOBS)
 	scripts/run-fuzz build-fuzz $(FUZZ_SECONDS)
 
+# Benchmarks run one at a time (-j1): two at once would measure each other.
 bench: build
-	cmake --build $(BUILD) --target bench -j$(JOBS)
+	cmake --build $(BUILD) --target bench -j1
 
 bench-wasm: build
 	cmake --build $(BUILD) --target bench-wasm -j$(JOBS)
