@@ -264,7 +264,11 @@ typedef struct wasm_result {
  * runs the start function. limits may be NULL (defaults). Errors:
  * BX_NOTFOUND "unknown import", BX_INVALID "incompatible import type",
  * BX_LIMIT when a minimum exceeds a limit, BX_TRAP when a segment or the
- * start function traps (message in detail). */
+ * start function traps (message in detail). On BX_TRAP *out is still set:
+ * segments applied before the trap may have stored this instance's
+ * functions in imported tables (the spec keeps those writes), so the caller
+ * frees it with wasm_instance_free once nothing can call them; on every
+ * other error *out is NULL. */
 bx_err wasm_instance_new(wasm_module *m, const wasm_linker *linker, const wasm_limits *limits,
                          bx_error *detail, wasm_instance **out);
 void wasm_instance_free(wasm_instance *inst);

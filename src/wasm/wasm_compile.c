@@ -349,11 +349,15 @@ static void push_local_ref(cc *c, uint32_t slot)
     c->nvirt++;
 }
 
+/* Virtual entries only exist below VIRT_MAX_STACK, so scans stop there
+ * (keeps translation linear on huge operand stacks). */
+static size_t virt_limit(const cc *c) { return BX_MIN(c->nstk, (size_t)VIRT_MAX_STACK); }
+
 static bx_err materialize_all(cc *c)
 {
     if (!c->nvirt)
         return BX_OK;
-    for (size_t i = 0; i < c->nstk; i++)
+    for (size_t i = 0; i < virt_limit(c); i++)
         TRY(materialize(c, &c->stk[i]));
     return BX_OK;
 }
@@ -1145,7 +1149,7 @@ static bx_err set_local(cc *c, uint32_t x, const opd *v)
         return BX_OK;
     /* Entries still reading the old value of x get their own copy. */
     if (c->vref[slot]) {
-        for (size_t i = 0; i < c->nstk; i++)
+        for (size_t i = 0; i < virt_limit(c); i++)
             if (c->stk[i].kind == OPD_LOCAL && c->stk[i].at == slot)
                 TRY(materialize(c, &c->stk[i]));
     }
