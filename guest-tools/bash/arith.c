@@ -69,7 +69,7 @@ static long long var_num(ar *a, const char *name)
     const char *v = var_get(a->sh, name);
     if (!v || !*v) {
         if (!v && a->sh->opt_u && !a->noeval) {
-            sh_fatal(a->sh, 1, "%s: unbound variable", name);
+            sh_exit_error(a->sh, 1, "%s: unbound variable", name);
             a->err = true;
         }
         return 0;

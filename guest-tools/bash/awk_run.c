@@ -682,6 +682,12 @@ static aval eval(awk *a, anode *n)
 {
     if (!n || a->ctl == R_EXIT)
         return v_num(0);
+    if (!sh_stack_ok(a->u->sh)) {
+        a->ctl = R_EXIT;
+        a->exiting = true;
+        a->exit_code = 2;
+        return v_num(0);
+    }
     switch (n->kind) {
     case E_NUM: return v_num(n->num);
     case E_STR:
@@ -1233,8 +1239,17 @@ static aval builtin(awk *a, anode *n)
     }
     case B_INDEX: {
         astr *s = to_str(a, args[0]), *t = to_str(a, args[1]);
-        const char *p = t->len ? memmem(s->s, s->len, t->s, t->len) : s->s;
-        r = v_num(p ? (double)(p - s->s) + 1 : 0);
+        double pos = 0;
+        if (t->len == 0) {
+            pos = 0;
+        } else {
+            for (size_t q = 0; q + t->len <= s->len; q++)
+                if (memcmp(s->s + q, t->s, t->len) == 0) {
+                    pos = (double)q + 1;
+                    break;
+                }
+        }
+        r = v_num(pos);
         astr_unref(s);
         astr_unref(t);
         break;

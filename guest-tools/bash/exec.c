@@ -90,6 +90,38 @@ void sh_fatal(shell *sh, int status, const char *fmt, ...)
     sx_free(&b);
 }
 
+void sh_exit_error(shell *sh, int status, const char *fmt, ...)
+{
+    sx b;
+    sx_init(&b);
+    sx_printf(&b, "bash: line %d: ", sh->lineno);
+    va_list ap;
+    va_start(ap, fmt);
+    sx_vprintf(&b, fmt, ap);
+    va_end(ap);
+    sx_addc(&b, '\n');
+    io_write(sh, sh->fd[2], b.s, b.len);
+    sx_free(&b);
+    if (sh->ctl == CTL_NONE || sh->ctl == CTL_RETURN) {
+        sh->ctl = CTL_EXIT;
+        sh->exit_status = status;
+    }
+}
+
+bool sh_stack_ok(shell *sh)
+{
+    char probe;
+    if (!sh->stack_base)
+        return true;
+    size_t used = sh->stack_base > &probe ? (size_t)(sh->stack_base - &probe)
+                                          : (size_t)(&probe - sh->stack_base);
+    if (used > SH_MAX_STACK) {
+        sh_fatal(sh, 1, "nesting too deep (stack limit reached)");
+        return false;
+    }
+    return true;
+}
+
 bool sh_check(shell *sh)
 {
     if (sh->fatal || sh->timed_out)
@@ -1018,7 +1050,7 @@ int sh_exec(shell *sh, node *n)
 {
     if (!n)
         return 0;
-    if (!sh_check(sh))
+    if (!sh_check(sh) || !sh_stack_ok(sh))
         return sh->exit_status;
     int st = 0;
     fdsave sv;

@@ -28,7 +28,7 @@ static void put(xp *x, const char *p, size_t n, int fl)
 {
     if (x->s.len + n > SH_MAX_STRING) {
         if (!x->err)
-            sh_errf(x->sh, "expansion exceeds %u bytes", SH_MAX_STRING);
+            sh_fatal(x->sh, 1, "expansion exceeds %u bytes", SH_MAX_STRING);
         x->err = true;
         return;
     }
@@ -158,7 +158,7 @@ static bool unset_error(xp *x, const char *name, size_t n)
     if (x->sh->opt_u) {
         if (n == 1 && (name[0] == '@' || name[0] == '*'))
             return false;
-        sh_fatal(x->sh, 1, "%.*s: unbound variable", (int)n, name);
+        sh_exit_error(x->sh, 1, "%.*s: unbound variable", (int)n, name);
         x->err = true;
         return true;
     }
@@ -487,8 +487,8 @@ static void ex_brace(xp *x, const char *s, size_t n, bool inq)
     case '?':
         if (empty) {
             char *msg = ex_operand(x, w, wn, EX_NOSPLIT | EX_NOGLOB);
-            sh_fatal(sh, 1, "%.*s: %s", (int)nl, name,
-                     msg[0] ? msg : "parameter null or not set");
+            sh_exit_error(sh, 1, "%.*s: %s", (int)nl, name,
+                          msg[0] ? msg : "parameter null or not set");
             free(msg);
             x->err = true;
         } else {
@@ -813,6 +813,10 @@ static int ex_text(xp *x, const char *s, size_t n, bool inq)
     size_t i = 0;
     bool heredoc = (x->flags & EX_HEREDOC) != 0;
     bool assign = (x->flags & EX_ASSIGN) != 0;
+    if (!sh_stack_ok(x->sh)) {
+        x->err = true;
+        return -1;
+    }
     if (++x->sh->eval_depth > SH_MAX_EVAL_DEPTH) {
         x->sh->eval_depth--;
         sh_fatal(x->sh, 1, "expansion nesting too deep");

@@ -111,13 +111,15 @@ static int run_tool(const js *input, tool_out *out)
     shell sh_s;
     shell *sh = &sh_s;
     sh_init(sh, 0, NULL);
+    char base;
+    sh->stack_base = &base;
     const char *cwd = js_get_str(input, "cwd");
     free(sh->cwd);
     sh->cwd = sh_abspath(sh, cwd && *cwd ? cwd : "/");
     sh->tool_mode = true;
     sh->deadline_ms = sh_now_ms() + (uint64_t)timeout;
     sh_io *cap = io_new(IO_CAP);
-    cap->limit = TOOL_MAX_CONTENT;
+    cap->limit = TOOL_MAX_CONTENT - 4096; /* room for the marker and message */
     sh->tool_out = cap;
     sh->fd[0] = io_new(IO_NULL);
     sh->fd[1] = cap;
@@ -180,6 +182,8 @@ int main(int argc, char **argv)
     shell sh_s;
     shell *sh = &sh_s;
     sh_init(sh, argc, argv);
+    char base;
+    sh->stack_base = &base;
     sh->fd[0] = io_fd(0, false);
     sh->fd[1] = io_fd(1, false);
     sh->fd[2] = io_fd(2, false);

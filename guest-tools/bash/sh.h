@@ -328,6 +328,7 @@ typedef struct shell {
     bool tool_mode;
     sh_io *tool_out;
     long bg_pid;
+    char *stack_base;          /* address of a local in main: stack guard */
     unsigned rand_state;
 } shell;
 
@@ -341,6 +342,12 @@ int sh_exec_argv(shell *sh, int argc, char **argv);
 /* Errors and checks. */
 void sh_errf(shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sh_fatal(shell *sh, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error that ends the current (sub)shell, like `exit status`. */
+void sh_exit_error(shell *sh, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* False (after a fatal message) once the C stack is deeper than the cap:
+ * every recursive walker calls it, so no input can overflow the stack. */
+bool sh_stack_ok(shell *sh);
+#define SH_MAX_STACK (3u << 20)
 bool sh_check(shell *sh); /* false once the script must stop (timeout, fatal) */
 uint64_t sh_now_ms(void);
 /* Writes to the shell's fd n (1 = stdout, 2 = stderr). */

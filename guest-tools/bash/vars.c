@@ -62,7 +62,7 @@ int var_set(shell *sh, const char *name, const char *value, int flags)
         return 1;
     }
     if (value && strlen(value) > SH_MAX_STRING) {
-        sh_errf(sh, "%s: value too large", name);
+        sh_fatal(sh, 1, "%s: value exceeds %u bytes", name, SH_MAX_STRING);
         return 1;
     }
     if (!v) {

@@ -1,0 +1,37 @@
+# The sandboxed shell (guest-tools/bash): a native build for fast and
+# differential testing (bash-native), the conformance suite (each script's
+# stdout and exit status must equal the checked-in .out, under the host's
+# /bin/bash AND under our shell natively, as wasm under node:wasi and under
+# `boxagnts wasm run` when those exist), hostile-input cases, and the
+# bench-shell benchmark (not part of `make test`).
+set(BX_SHELL_DIR ${CMAKE_SOURCE_DIR}/guest-tools/bash)
+file(GLOB _bx_shell_src CONFIGURE_DEPENDS ${BX_SHELL_DIR}/*.c)
+file(GLOB _bx_shell_sdk CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/guest-tools/sdk/*.c)
+list(FILTER _bx_shell_sdk EXCLUDE REGEX "boxagnts_http")
+add_executable(bash-native ${_bx_shell_src} ${_bx_shell_sdk})
+target_include_directories(bash-native PRIVATE ${BX_SHELL_DIR} ${CMAKE_SOURCE_DIR}/guest-tools/sdk)
+target_compile_options(bash-native PRIVATE ${BX_WARNINGS} -Wno-format-nonliteral)
+target_link_libraries(bash-native PRIVATE m)
+set_target_properties(bash-native PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+
+set(_bx_shell_env
+  "BX_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
+  "BX_BASH_NATIVE=$<TARGET_FILE:bash-native>"
+  "BX_BASH_WASM=${CMAKE_BINARY_DIR}/guests/bash.wasm"
+  "BX_BIN=$<$<TARGET_EXISTS:boxagnts>:$<TARGET_FILE:boxagnts>>")
+add_test(NAME shell/conformance
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/shell/run-conformance.sh)
+set_tests_properties(shell/conformance PROPERTIES ENVIRONMENT "${_bx_shell_env}" TIMEOUT 900)
+add_test(NAME shell/hostile COMMAND ${CMAKE_SOURCE_DIR}/tests/shell/hostile.sh)
+set_tests_properties(shell/hostile PROPERTIES ENVIRONMENT "${_bx_shell_env}" TIMEOUT 900)
+if(TARGET guest_bash)
+  add_dependencies(bash-native guest_bash)
+endif()
+
+# Benchmarks: `cmake --build <dir> --target bench-shell`.
+add_custom_target(bench-shell
+  COMMAND ${CMAKE_COMMAND} -E env "BX_BASH_NATIVE=$<TARGET_FILE:bash-native>"
+          "BX_BASH_WASM=${CMAKE_BINARY_DIR}/guests/bash.wasm"
+          "BX_BIN=$<$<TARGET_EXISTS:boxagnts>:$<TARGET_FILE:boxagnts>>"
+          ${CMAKE_SOURCE_DIR}/bench/shell/bench.sh
+  DEPENDS bash-native USES_TERMINAL)
