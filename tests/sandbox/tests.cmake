@@ -62,3 +62,10 @@ set_tests_properties(fuzz/wasi PROPERTIES ENVIRONMENT "BX_BINARY_DIR=${CMAKE_BIN
 if(TARGET fuzz_wasi)
   add_dependencies(fuzz_wasi guest_sbx_fuzz_wasi)
 endif()
+
+# The real binary's `wasm run` (wired in src/main.c): the guest's exit code
+# and output, and a limit mapped to 122 with a message.
+add_test(NAME sandbox/boxagnts_wasm_run
+  COMMAND sh -c "out=$($0 wasm run $1 one two); rc=$?; [ \"$rc\" = 2 ] && [ \"$out\" = \"$(printf 'hello from wasm32-wasi\\none\\ntwo')\" ] || { echo \"rc=$rc out=$out\"; exit 1; }; $0 wasm run --fuel 1000 $2 loop / / /x 2>err; rc=$?; [ \"$rc\" = 122 ] && grep -q 'out of fuel' err || { echo \"fuel: rc=$rc\"; cat err; exit 1; }; rm -f err"
+          $<TARGET_FILE:boxagnts> ${CMAKE_BINARY_DIR}/guests/hello.wasm ${CMAKE_BINARY_DIR}/guests/sbx_escape.wasm
+  WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
