@@ -8,6 +8,7 @@ network namespace), prints the port on stdout, and serves:
   /redirect?to=URL  302 to URL
   /big?n=BYTES      200 with n bytes of 'x'
   /echo             200 with the method, the request headers and the body
+  /whoami           200 with the local address the client connected to
 With CERT KEY arguments it also serves the same routes over TLS on a
 second port and prints "HTTP_PORT HTTPS_PORT".
 Runs until stdin closes (the test holds the pipe)."""
@@ -46,6 +47,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(302, b"", [("Location", q["to"][0])])
         elif u.path == "/big":
             self.reply(200, b"x" * int(q["n"][0]))
+        elif u.path == "/whoami":
+            self.reply(200, self.connection.getsockname()[0].encode())
         elif u.path == "/echo":
             text = self.command + "\n" + str(self.headers) + body.decode("latin-1")
             self.reply(200, text.encode("latin-1"))

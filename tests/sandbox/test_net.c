@@ -258,6 +258,23 @@ TEST(response_size_is_capped)
     bx_free(out);
 }
 
+TEST(connection_goes_to_the_checked_address)
+{
+    REQUIRE(setup());
+    /* The system resolves localhost to loopback; the override says
+     * 203.0.113.5. Reaching the server at 203.0.113.5 proves curl connected
+     * to the address we resolved and checked, not one it looked up itself
+     * (the defence against DNS rebinding between check and connect). */
+    static const char *const res[] = {"localhost=203.0.113.5"};
+    static const char *const allow[] = {"http://localhost:*"};
+    net_case nc = {NULL, allow, 1, false, res, 1};
+    int ex;
+    char *out = fetch(&nc, U("http://localhost:%d/whoami", port), NULL, NULL, NULL, &ex);
+    CHECK_EQ_INT(ex, 0);
+    CHECK(strstr(out, "STATUS 200 ::ffff:203.0.113.5\n") != NULL);
+    bx_free(out);
+}
+
 TEST(no_network_unless_granted)
 {
     REQUIRE(setup());
