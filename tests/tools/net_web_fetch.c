@@ -70,7 +70,7 @@ static void setup(void)
     pthread_create(&t, NULL, serve, &ls);
     pthread_detach(t);
     REG = tools_registry_new(NULL);
-    if (tools_registry_add_embedded(REG) != BX_OK) exit(1);
+    if (tools_registry_add_embedded(REG) != BX_OK) fprintf(stderr, "warning: an embedded tool failed to load\n");
 }
 
 static bx_err fetch(const char *path, const char *extra, bool open_blocklist, tools_result *r)
@@ -88,6 +88,11 @@ static bx_err fetch(const char *path, const char *extra, bool open_blocklist, to
     json_t *in = jx_parse(json, strlen(json), 4096, NULL);
     tools_tool *t = tools_registry_get(REG, "web_fetch");
     tools_result_init(r);
+    if (!t) {
+        json_decref(in);
+        tools_result_error(r, "web_fetch is not registered");
+        return BX_NOTFOUND;
+    }
     bx_err e = tools_execute(t, in, &ctx, r);
     tools_tool_unref(t);
     json_decref(in);

@@ -80,7 +80,10 @@ static json_t *run_node(const char *tool, const char *root, const char *input)
 static bool same_result(const char *tool, const char *input, const char *root_ours, const char *root_node)
 {
     tools_tool *t = tools_registry_get(REG, tool);
-    if (!t) return false;
+    if (!t) {
+        fprintf(stderr, "tool %s is not registered\n", tool);
+        return false;
+    }
     json_t *in = jx_parse(input, strlen(input), 1 << 20, NULL);
     tools_ctx ctx = {.root_dir = root_ours};
     tools_result r;
@@ -116,7 +119,7 @@ static void setup(void)
     snprintf(p, sizeof p, "%s/tree", BASE);
     make_tree(p);
     REG = tools_registry_new(NULL);
-    if (tools_registry_add_embedded(REG) != BX_OK) exit(1);
+    if (tools_registry_add_embedded(REG) != BX_OK) fprintf(stderr, "warning: an embedded tool failed to load\n");
 }
 
 TEST(node_is_available)
