@@ -248,6 +248,9 @@ bx_err sandbox_run(sandbox_module *m, const sandbox_opts *o, sandbox_result *r)
             .resolve = o->test_resolve,
             .n_resolve = o->n_test_resolve,
             .extra_ca_file = o->extra_ca_file,
+            .max_response_bytes = o->max_http_response,
+            /* a request never outlives the run */
+            .timeout_ms = o->timeout_ms ? o->timeout_ms : SANDBOX_DEFAULT_TIMEOUT_MS,
         };
         if ((err = sandbox_net_new(&nc, &detail, &c->net))) {
             fail(r, err, "%s", detail.message);

@@ -170,6 +170,7 @@ typedef struct sandbox_opts {
     const char *const *test_resolve; /* test-only DNS override, see sandbox_net_config */
     size_t n_test_resolve;
     const char *extra_ca_file;      /* extra trusted CAs for guest HTTPS */
+    uint64_t max_http_response;     /* body bytes per guest HTTP response; 0 = 16 MiB */
     uint32_t timeout_ms;            /* wall time; 0 = 30 s */
     uint64_t max_memory;            /* bytes of linear memory; 0 = 256 MiB */
     uint64_t fuel;                  /* 0 = SANDBOX_DEFAULT_FUEL */

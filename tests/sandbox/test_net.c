@@ -112,6 +112,7 @@ typedef struct net_case {
     bool open_policy; /* positive control: allow everything, block nothing */
     const char *const *resolve;
     size_t n_resolve;
+    uint64_t max_response;    /* 0 = default */
 } net_case;
 
 /* Runs the guest on url; returns its stdout (owned) and exit code. */
@@ -132,6 +133,7 @@ static char *fetch(const net_case *nc, const char *url, const char *method, cons
         o.n_blocked_networks = 0;
     }
     o.extra_ca_file = nc->ca;
+    o.max_http_response = nc->max_response;
     o.test_resolve = nc->resolve;
     o.n_test_resolve = nc->n_resolve;
     o.timeout_ms = 10000;
@@ -168,7 +170,7 @@ static const char *const allow_allowed[] = {"http://allowed.example:*"};
 TEST(allowed_host_gets_status_headers_body)
 {
     REQUIRE(setup());
-    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std), 0};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/ok", port), NULL, NULL, NULL, &ex);
     CHECK_EQ_INT(ex, 0);
@@ -181,7 +183,7 @@ TEST(allowed_host_gets_status_headers_body)
 TEST(post_body_and_headers)
 {
     REQUIRE(setup());
-    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std), 0};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/echo", port), "POST", "payload=1",
                       "X-From-Guest: yes\nContent-Type: text/plain", &ex);
@@ -203,7 +205,7 @@ TEST(post_body_and_headers)
 TEST(redirect_within_allowed_is_followed)
 {
     REQUIRE(setup());
-    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std), 0};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/redirect?to=/ok", port), NULL, NULL,
                       NULL, &ex);
@@ -215,7 +217,7 @@ TEST(redirect_within_allowed_is_followed)
 TEST(redirect_loop_is_bounded)
 {
     REQUIRE(setup());
-    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std), 0};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/redirect?to=/redirect?to=/redirect?to="
                              "/redirect?to=/redirect?to=/redirect?to=/redirect?to=/ok",
@@ -230,7 +232,7 @@ TEST(cross_origin_redirect_drops_credentials)
 {
     REQUIRE(setup());
     static const char *const allow[] = {"http://allowed.example:*", "http://evil.test:*"};
-    net_case nc = {NULL, allow, 2, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow, 2, false, res_std, BX_ARRAY_LEN(res_std), 0};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/redirect?to=http://evil.test:%d/echo", port,
                              port),
@@ -245,7 +247,7 @@ TEST(cross_origin_redirect_drops_credentials)
 TEST(response_size_is_capped)
 {
     REQUIRE(setup());
-    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, allow_allowed, 1, false, res_std, BX_ARRAY_LEN(res_std), 0};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/big?n=%d", port, 17 << 20), NULL, NULL,
                       NULL, &ex);
@@ -255,6 +257,14 @@ TEST(response_size_is_capped)
     out = fetch(&nc, U("http://allowed.example:%d/big?n=%d", port, 1 << 20), NULL, NULL, NULL, &ex);
     CHECK_EQ_INT(ex, 0);
     CHECK(strstr(out, "BYTES 1048576\n") != NULL);
+    bx_free(out);
+    nc.max_response = 1000; /* the run's own cap */
+    out = fetch(&nc, U("http://allowed.example:%d/big?n=1001", port), NULL, NULL, NULL, &ex);
+    CHECK_EQ_INT(ex, 4);
+    CHECK(strstr(out, "ERROR 5 response body larger than 1000 bytes") != NULL);
+    bx_free(out);
+    out = fetch(&nc, U("http://allowed.example:%d/big?n=1000", port), NULL, NULL, NULL, &ex);
+    CHECK_EQ_INT(ex, 0);
     bx_free(out);
 }
 
@@ -267,7 +277,7 @@ TEST(connection_goes_to_the_checked_address)
      * (the defence against DNS rebinding between check and connect). */
     static const char *const res[] = {"localhost=203.0.113.5"};
     static const char *const allow[] = {"http://localhost:*"};
-    net_case nc = {NULL, allow, 1, false, res, 1};
+    net_case nc = {NULL, allow, 1, false, res, 1, 0};
     int ex;
     char *out = fetch(&nc, U("http://localhost:%d/whoami", port), NULL, NULL, NULL, &ex);
     CHECK_EQ_INT(ex, 0);
@@ -278,7 +288,7 @@ TEST(connection_goes_to_the_checked_address)
 TEST(no_network_unless_granted)
 {
     REQUIRE(setup());
-    net_case nc = {NULL, NULL, 0, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {NULL, NULL, 0, false, res_std, BX_ARRAY_LEN(res_std), 0};
     int ex;
     char *out = fetch(&nc, U("http://allowed.example:%d/ok", port), NULL, NULL, NULL, &ex);
     CHECK_EQ_INT(ex, 3);
@@ -327,7 +337,7 @@ TEST(network_escape_suite)
 #pragma GCC diagnostic pop
         n++;
         /* positive control: with the policy open, the request gets through */
-        net_case open_nc = {NULL, NULL, 0, true, res_std, BX_ARRAY_LEN(res_std)};
+        net_case open_nc = {NULL, NULL, 0, true, res_std, BX_ARRAY_LEN(res_std), 0};
         int ex;
         char *out = fetch(&open_nc, url, NULL, NULL, NULL, &ex);
         bool reached = ex == 0 && strncmp(out, "STATUS 200 hello", 16) == 0;
@@ -338,7 +348,7 @@ TEST(network_escape_suite)
         CHECK(reached);
         bx_free(out);
         net_case nc = {NULL, a->allow_all ? allow_all : allow_allowed, 1, false, res_std,
-                       BX_ARRAY_LEN(res_std)};
+                       BX_ARRAY_LEN(res_std), 0};
         out = fetch(&nc, url, NULL, NULL, NULL, &ex);
         bool ok = ex == 3 && strstr(out, "ERROR 1 network access denied") != NULL;
         printf("%-24s %s  %s", a->name, ok ? "blocked" : "ESCAPED", out);
@@ -357,7 +367,7 @@ TEST(https_with_extra_ca)
 {
     REQUIRE(setup());
     static const char *const allow[] = {"https://allowed.example:*"};
-    net_case nc = {ca_file, allow, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case nc = {ca_file, allow, 1, false, res_std, BX_ARRAY_LEN(res_std), 0};
     int ex;
     char *out = fetch(&nc, U("https://allowed.example:%d/ok", tls_port), NULL, NULL, NULL, &ex);
     CHECK_EQ_INT(ex, 0);
@@ -376,7 +386,7 @@ TEST(https_with_extra_ca)
     CHECK(strstr(out, "https://evil.test") != NULL);
     bx_free(out);
     static const char *const allow_all[] = {"*://*:*"};
-    net_case open_nc = {ca_file, allow_all, 1, false, res_std, BX_ARRAY_LEN(res_std)};
+    net_case open_nc = {ca_file, allow_all, 1, false, res_std, BX_ARRAY_LEN(res_std), 0};
     out = fetch(&open_nc, U("https://allowed.example@evil.test:%d/ok", tls_port), NULL, NULL,
                 NULL, &ex);
     CHECK_EQ_INT(ex, 0); /* positive control: reachable when allowed */
