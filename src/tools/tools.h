@@ -77,7 +77,7 @@ typedef struct tools_ctx {
     const char *const *blocked_networks;   /* NULL: the sandbox's defaults (loopback, private, */
     size_t n_blocked_networks;             /* metadata...); tests may narrow it */
     const char *extra_ca_file;
-    const atomic_bool *cancel;             /* may be NULL; see tools_execute */
+    const atomic_bool *cancel;             /* may be NULL; set it (any thread) to stop a run */
     uint32_t timeout_ms;                   /* 0 = sandbox default (30 s) */
     uint64_t fuel;                         /* 0 = sandbox default */
     uint64_t max_memory;                   /* 0 = sandbox default */
@@ -118,9 +118,9 @@ json_t *tools_tool_spec(const tools_tool *t);
 
 /* Validates input against the tool's schema, then runs it. A schema
  * mismatch is a result with is_error and a message naming the field, and
- * BX_INVALID. When ctx->cancel becomes true before the run starts the
- * result is BX_CANCELLED; a running guest is stopped by the run's time
- * limit (see docs/tools.md). */
+ * BX_INVALID. When ctx->cancel becomes true, before or during the run, the
+ * result is an error and BX_CANCELLED: the sandbox's timer thread polls the
+ * flag (every ~20 ms) and sets the instance's interrupt flag. */
 bx_err tools_execute(tools_tool *t, const json_t *input, const tools_ctx *ctx, tools_result *out);
 
 /* ------------------------------------------------------------- schema */

@@ -97,6 +97,7 @@ static bx_err wasm_execute(tools_tool *t, const json_t *input, const tools_ctx *
         o.extra_ca_file = ctx->extra_ca_file;
     }
     o.program_name = name;
+    o.cancel = ctx->cancel; /* the sandbox's timer interrupts the instance when it is set */
     o.timeout_ms = ctx->timeout_ms;
     o.fuel = ctx->fuel;
     o.max_memory = ctx->max_memory;

@@ -9,6 +9,7 @@
 #include "json/json.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -555,6 +556,55 @@ TEST(cancel_before_start)
     CHECK(r.is_error);
     tools_result_release(&r);
     CTX = saved;
+}
+
+typedef struct cancel_job {
+    atomic_bool flag;
+    tools_result r;
+    bx_err err;
+    uint64_t done_ns;
+} cancel_job;
+
+static void *cancel_runner(void *p)
+{
+    cancel_job *j = p;
+    tools_ctx ctx = CTX;
+    ctx.cancel = &j->flag;
+    ctx.timeout_ms = 120000;
+    tools_tool *t = tools_registry_get(REG, "grep");
+    json_t *in = json_pack("{s:s, s:s}", "pattern", "(a*)*b", "path", "cancel");
+    tools_result_init(&j->r);
+    j->err = tools_execute(t, in, &ctx, &j->r);
+    j->done_ns = bx_mono_ns();
+    json_decref(in);
+    tools_tool_unref(t);
+    return NULL;
+}
+
+TEST(cancel_while_running)
+{
+    setup();
+    /* a regex-bomb grep over 4 MB takes many seconds in the interpreter */
+    size_t n = 4u << 20;
+    char *s = malloc(n);
+    REQUIRE(s != NULL);
+    memset(s, 'a', n);
+    put("cancel/a.txt", s, n);
+    free(s);
+    cancel_job j;
+    memset(&j, 0, sizeof j);
+    atomic_init(&j.flag, false);
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, cancel_runner, &j) == 0);
+    usleep(300 * 1000);
+    uint64_t t0 = bx_mono_ns();
+    atomic_store(&j.flag, true);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(j.err, BX_CANCELLED);
+    CHECK(j.r.is_error);
+    CHECK(j.r.content && strstr(j.r.content, "cancelled") != NULL);
+    fprintf(stderr, "cancel latency: %.1f ms (target <= 100 ms)\n", (double)(j.done_ns - t0) / 1e6);
+    tools_result_release(&j.r);
 }
 
 TEST(cleanup)
