@@ -232,6 +232,13 @@ void sandbox__sink_write(sandbox__sink *s, const void *p, size_t n)
             ssize_t w = write(s->host_fd, q, n);
             if (w < 0 && errno == EINTR)
                 continue;
+            if (w < 0 && errno == EAGAIN) {
+                /* a non-blocking pipe that is full: wait for room, briefly */
+                struct pollfd pfd = {.fd = s->host_fd, .events = POLLOUT};
+                if (poll(&pfd, 1, 1000) > 0)
+                    continue;
+                break;
+            }
             if (w <= 0)
                 break; /* a closed pipe: the guest's output is dropped, the run goes on */
             q += w;
