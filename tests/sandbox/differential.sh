@@ -14,11 +14,11 @@ for side in bx node; do
   : > "$t/$side/fixture/sub/deeper/empty"
   ln -s one.txt "$t/$side/fixture/link"
 done
-args="first 'second arg' ünïcödé"
+seq 1 20000 > "$t/stdin"
 "$runner" run --dir "$t/bx::/" --env FOO=bar --env ZED=last --env "A_FIRST=with spaces and = sign" \
-  "$guest" first "second arg" ünïcödé > "$t/bx.out" 2> "$t/bx.err"
+  "$guest" first "second arg" ünïcödé < "$t/stdin" > "$t/bx.out" 2> "$t/bx.err"
 bx_rc=$?
-node --no-warnings "$node_script" "$guest" "$t/node" first "second arg" ünïcödé > "$t/node.out" 2> "$t/node.err"
+node --no-warnings "$node_script" "$guest" "$t/node" first "second arg" ünïcödé < "$t/stdin" > "$t/node.out" 2> "$t/node.err"
 node_rc=$?
 fail=0
 if [ "$bx_rc" != "$node_rc" ]; then echo "exit codes differ: boxagnts $bx_rc, node $node_rc"; fail=1; fi

@@ -2,7 +2,8 @@
  * both `boxagnts wasm run` and Node's node:wasi by differential.sh; the
  * two stdouts, exit codes and resulting trees must be identical. Covers
  * args, environ, file I/O (create, write, append, seek, pread, truncate,
- * stat, rename, link, symlink, unlink, mkdir, rmdir), readdir and clocks.
+ * stat, rename, link, symlink, unlink, mkdir, rmdir), readdir, stdin and
+ * clocks.
  * Works in the preopened "/" tree, which holds fixture/ from the test. */
 #include <dirent.h>
 #include <errno.h>
@@ -129,6 +130,18 @@ int main(int argc, char **argv)
     printf("unlink %d %d\n", unlink("/work/sub/x"), rmdir("/work/sub"));
     printf("unlink link %d\n", unlink("/work/c.txt"));
     list("/work", 0);
+
+    printf("-- stdin\n");
+    size_t total = 0;
+    unsigned sum = 0;
+    char chunk[1000];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+        for (size_t i = 0; i < got; i++)
+            sum = sum * 31 + (unsigned char)chunk[i];
+        total += got;
+    }
+    printf("stdin %zu bytes, hash %u, eof %d\n", total, sum, feof(stdin) != 0);
 
     printf("-- clocks\n");
     struct timespec a, b, r;
