@@ -21,6 +21,7 @@
 #include "json/json.h"
 #include "llm/llm.h"
 #include "store/store.h"
+#include "tools/tools.h"
 #include "util/util.h"
 #include "workspace/workspace.h"
 
@@ -139,6 +140,22 @@ void agent_call_on_cancel(agent_call *call, void (*fn)(void *arg), void *arg);
  * properties, required, enum, minimum/maximum, minLength/maxLength, items,
  * additionalProperties false). On failure fills msg naming the field. */
 bool agent_schema_check(const json_t *schema, const json_t *input, bx_buf *msg);
+
+/* The tools of a registry (the embedded wasm tools and extensions) as
+ * agent tools. Each call runs through tools_execute with base's grants and
+ * the call's cancellation flag. The set holds references to the tools; it
+ * must outlive the runs that use it. base is copied (its strings are
+ * borrowed). tool_search is left out: the built-in one searches what the
+ * agent may use. */
+typedef struct agent_toolset {
+    agent_tool *tools;
+    size_t n;
+    void *impl; /* internal */
+} agent_toolset;
+
+bx_err agent_toolset_from_registry(tools_registry *reg, const tools_ctx *base,
+                                   agent_toolset *out);
+void agent_toolset_release(agent_toolset *ts);
 
 /* ------------------------------------------------------------------ model */
 

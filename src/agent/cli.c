@@ -186,7 +186,7 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 'm': model_spec = optarg; break;
@@ -232,6 +232,9 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
     agent_model model;
     memset(&model, 0, sizeof(model));
     agent_run *run = NULL;
+    tools_registry *reg = NULL;
+    agent_toolset toolset = {0};
+    const char **hosts = NULL;
     bx_buf prompt;
     bx_buf_init(&prompt, PROMPT_MAX);
     cli_state cs = {.json = json, .color = !json && isatty(STDOUT_FILENO)};
@@ -293,8 +296,26 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
         goto out;
     }
 
+    /* The sandboxed tools: embedded ones and W/extensions/tools. */
+    reg = tools_registry_new(NULL);
+    tools_registry_add_embedded(reg);
+    tools_registry_load_dir(reg, workspace_tools_dir(ws), false);
+    json_t *hl = jx_arr(settings, "allowed_outbound_hosts");
+    size_t nh = 0;
+    hosts = bx_calloc(json_array_size(hl) + 1, sizeof(*hosts));
+    for (size_t i = 0; i < json_array_size(hl); i++)
+        if (json_is_string(json_array_get(hl, i)))
+            hosts[nh++] = json_string_value(json_array_get(hl, i));
+    tools_ctx tctx = {.root_dir = workspace_root(ws), .allowed_hosts = hosts, .n_allowed_hosts = nh};
+    int64_t tsec = jx_int(jx_obj(settings, "sandbox"), "timeout_s", 0);
+    if (tsec > 0 && tsec < 86400)
+        tctx.timeout_ms = (uint32_t)tsec * 1000u;
+    agent_toolset_from_registry(reg, &tctx, &toolset);
+
     agent_config cfg = {
         .ws = ws,
+        .tools = toolset.tools,
+        .n_tools = toolset.n,
         .st = st,
         .model = &model,
         .agent_name = agent_name,
@@ -358,6 +379,10 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
 
 out:
     agent_run_free(run);
+    agent_toolset_release(&toolset);
+    if (reg)
+        tools_registry_free(reg);
+    bx_free(hosts);
     if (model.call)
         agent_model_llm_release(&model);
     store_close(st);
