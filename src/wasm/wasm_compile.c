@@ -762,6 +762,39 @@ static bx_err op_numeric(cc *c, uint32_t code)
         }
         TRY(const_to_home(c, &a));
         TRY(const_to_home(c, &b));
+        /* An operand just loaded by LDxx_A: the access folds into the op. */
+        uint32_t ld_op = op == 0x6C ? WASM__OP_I32_MUL_LD : op == 0x6A ? WASM__OP_I32_ADD_LD
+                       : op == 0xA2 ? WASM__OP_F64_MUL_LD : 0;
+        uint32_t want_ld = op == 0xA2 ? WASM__OP_LD64_A : WASM__OP_LD32_A;
+        uint32_t want_plain = op == 0xA2 ? WASM__OP_LD64 : WASM__OP_LD32;
+        if (ld_op && c->last_op != NOPOS && c->last_dst == c->last_op + 1 &&
+            (c->code[c->last_op] == want_ld || c->code[c->last_op] == want_plain)) {
+            bool plain = c->code[c->last_op] == want_plain;
+            uint32_t t = c->code[c->last_dst];
+            const opd *x = NULL;
+            if (b.kind == OPD_REAL && b.home == t && a.at != t)
+                x = &a;
+            else if (a.kind == OPD_REAL && a.home == t && b.at != t)
+                x = &b;
+            if (x) {
+                /* A plain load is the fused form with a zero immediate. */
+                uint32_t base = c->code[c->last_op + 2];
+                uint32_t imm = plain ? 0 : c->code[c->last_op + 3];
+                uint32_t off = c->code[c->last_op + (plain ? 3 : 4)], xs = x->at;
+                c->ncode = c->last_op;
+                EMIT_DST(c, ld_op, dst, xs, base, imm, off);
+                return BX_OK;
+            }
+        }
+        /* f64: a + (x + y) with x + y just computed into b's slot. */
+        if (op == 0xA0 && b.kind == OPD_REAL && c->last_op != NOPOS &&
+            c->last_dst == c->last_op + 1 && c->code[c->last_dst] == b.home &&
+            c->code[c->last_op] == WASM__OP_F64_ADD && a.at != b.home) {
+            uint32_t x = c->code[c->last_op + 2], y = c->code[c->last_op + 3];
+            c->ncode = c->last_op;
+            EMIT_DST(c, WASM__OP_F64_ADD3R, dst, a.at, x, y);
+            return BX_OK;
+        }
         /* (x + y) + b where x + y was just computed into a's slot; for
          * i32 (commutative, exact) also a + (x + y). */
         if (op == 0x6A && b.kind == OPD_REAL && c->last_op != NOPOS &&

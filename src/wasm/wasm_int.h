@@ -512,9 +512,13 @@ static inline wasm_func *wasm__func_at(wasm_instance *inst, uint32_t i)
     X(LD16U_A, 4) X(LD8S64_A, 4) X(LD16S64_A, 4) X(LD32S64_A, 4)              \
     X(ST32_A, 4) X(ST64_A, 4) X(ST8_A, 4) X(ST16_A, 4)                        \
     X(I32_ADD3, 4) X(F64_ADD3, 4)                                             \
-    X(INC_BR_NE_I, 4) X(INC_BR_LT_S_I, 4) X(INC_BR_LT_U_I, 4)
+    X(INC_BR_NE_I, 4) X(INC_BR_LT_S_I, 4) X(INC_BR_LT_U_I, 4)                 \
+    X(I32_MUL_LD, 5) X(I32_ADD_LD, 5) X(F64_MUL_LD, 5) X(F64_ADD3R, 4)
 
-/* ADD3 dst, x, y, z: (x + y) + z, an add whose first operand is the add
+/* F64_ADD3R dst, a, x, y: a + (x + y), the inner add computed first.
+ * I32_MUL_LD dst, x, a, imm, off: x * (the LD32_A a, imm, off just fused
+ * into it); likewise I32_ADD_LD, and F64_MUL_LD with LD64_A.
+ * ADD3 dst, x, y, z: (x + y) + z, an add whose first operand is the add
  * just before it. INC_BR_xx_I a, inc, imm, off: a += inc, then branch when
  * a xx imm (a loop counter's step fused with its test). */
 

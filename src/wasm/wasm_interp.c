@@ -317,10 +317,13 @@ dispatch:
         if (nfp + code->frame_slots > stack_end || depth >= max_depth)
             TRAP(STACK_EXHAUSTED);
         frames[depth++] = (wasm__frame){pc + 3, fp, inst};
-        memset(nfp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof *fp);
+        for (uint32_t i_ = code->param_slots; i_ < code->local_slots; i_++)
+            nfp[i_] = 0;
         fp = nfp;
+        /* Every body starts with FUEL n: charge it here, skip the op. */
         pc = code->code;
-        VM_NEXT(0);
+        CHARGE(pc[1]);
+        VM_NEXT(2);
     }
     VM_CASE(CALL_IMPORT)
     {
@@ -353,8 +356,8 @@ call_func:
             if (nfp + code->frame_slots > stack_end || depth >= max_depth)
                 TRAP(STACK_EXHAUSTED);
             frames[depth++] = (wasm__frame){pc + 3, fp, inst};
-            memset(nfp + code->param_slots, 0,
-                   (code->local_slots - code->param_slots) * sizeof *fp);
+            for (uint32_t i_ = code->param_slots; i_ < code->local_slots; i_++)
+                nfp[i_] = 0;
             fp = nfp;
             inst = g->inst;
             LOAD_INST();
@@ -961,6 +964,27 @@ call_func:
     STORE_A(ST64_A, uint64_t, 8)
     STORE_A(ST8_A, uint8_t, 1)
     STORE_A(ST16_A, uint16_t, 2)
+#define OP_LD(name, T, n, R, expr)                                        \
+    VM_CASE(name)                                                         \
+    {                                                                     \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[pc[3]] + pc[4]) + pc[5]; \
+        if (ea + (n) > mem_size)                                          \
+            TRAP(MEM_OOB);                                                \
+        T m;                                                              \
+        memcpy(&m, mem_base + ea, n);                                     \
+        R x = (R)fp[pc[2]];                                               \
+        fp[pc[1]] = (expr);                                               \
+        VM_NEXT(6);                                                       \
+    }
+    OP_LD(I32_MUL_LD, uint32_t, 4, uint32_t, (uint32_t)(x * m))
+    OP_LD(I32_ADD_LD, uint32_t, 4, uint32_t, (uint32_t)(x + m))
+    OP_LD(F64_MUL_LD, double, 8, uint64_t, of_f64(f64_of(x) * m))
+    VM_CASE(F64_ADD3R)
+    {
+        double t = f64_of(fp[pc[3]]) + f64_of(fp[pc[4]]);
+        fp[pc[1]] = of_f64(f64_of(fp[pc[2]]) + t);
+        VM_NEXT(5);
+    }
     VM_CASE(I32_ADD3) { fp[pc[1]] = (uint32_t)((uint32_t)fp[pc[2]] + (uint32_t)fp[pc[3]] + (uint32_t)fp[pc[4]]); VM_NEXT(5); }
     VM_CASE(F64_ADD3)
     {
