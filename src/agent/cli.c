@@ -242,6 +242,14 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
     pthread_cond_init(&cs.cond, NULL);
     cs.asks = json_array();
 
+    sig_state sigs = {0};
+    sigemptyset(&sigs.set);
+    sigaddset(&sigs.set, SIGINT);
+    sigaddset(&sigs.set, SIGTERM);
+    sigaddset(&sigs.set, SIGUSR1);
+    sigset_t old;
+    pthread_sigmask(SIG_BLOCK, &sigs.set, &old);
+
     if (strcmp(prompt_arg, "-") == 0) {
         char chunk[8192];
         size_t n;
@@ -337,14 +345,9 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
     cs.run = run;
     cs.prompt = prompt.data;
 
-    /* Ctrl-C and SIGTERM cancel the run; a thread waits for them. */
-    sig_state sigs = {.run = run};
-    sigemptyset(&sigs.set);
-    sigaddset(&sigs.set, SIGINT);
-    sigaddset(&sigs.set, SIGTERM);
-    sigaddset(&sigs.set, SIGUSR1);
-    sigset_t old;
-    pthread_sigmask(SIG_BLOCK, &sigs.set, &old);
+    /* Ctrl-C and SIGTERM cancel the run; a thread waits for them (they
+     * were blocked before any thread existed, so none takes the default). */
+    sigs.run = run;
     pthread_t sig_th, run_th;
     bool sig_ok = pthread_create(&sig_th, NULL, signal_thread, &sigs) == 0;
     if (pthread_create(&run_th, NULL, run_thread, &cs) != 0) {
@@ -370,7 +373,6 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
         pthread_kill(sig_th, SIGUSR1);
         pthread_join(sig_th, NULL);
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (cs.outcome == AGENT_OUTCOME_ERROR && cs.detail.message[0] && !json)
         fprintf(stderr, "boxagnts run: %s\n", cs.detail.message);
     if (!json && agent_run_session_id(run)[0])
@@ -392,5 +394,6 @@ out:
     json_decref(cs.asks);
     pthread_cond_destroy(&cs.cond);
     pthread_mutex_destroy(&cs.lock);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
