@@ -106,7 +106,8 @@ bx_err bx_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int 
 {
     struct open_how how = {
         .flags = (uint64_t)(flags | O_CLOEXEC),
-        .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+        /* O_TMPFILE includes O_DIRECTORY's bit: test for all of it. */
+        .mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
     };
     long fd;
