@@ -188,11 +188,11 @@ static void set_error(tools_registry *reg, const char *file, const char *msg)
     pthread_mutex_unlock(&reg->mu);
 }
 
-/* Loads (or reloads) dir/file. */
-static void load_file(tools_registry *reg, const char *file)
+/* Loads (or reloads) dir/file; false when the file is not a tool file. */
+static bool load_file(tools_registry *reg, const char *file)
 {
     char name[128];
-    if (!wasm_name(file, name, sizeof name)) return;
+    if (!wasm_name(file, name, sizeof name)) return false;
     bx_buf path, bytes;
     bx_buf_init(&path, 8192);
     bx_buf_init(&bytes, MAX_MODULE_BYTES);
@@ -220,12 +220,13 @@ static void load_file(tools_registry *reg, const char *file)
     }
     bx_buf_release(&path);
     bx_buf_release(&bytes);
+    return true;
 }
 
-static void unload_file(tools_registry *reg, const char *file)
+static bool unload_file(tools_registry *reg, const char *file)
 {
     char name[128];
-    if (!wasm_name(file, name, sizeof name)) return;
+    if (!wasm_name(file, name, sizeof name)) return false;
     set_error(reg, file, NULL);
     void *old = NULL;
     pthread_mutex_lock(&reg->mu);
@@ -238,6 +239,7 @@ static void unload_file(tools_registry *reg, const char *file)
     pthread_mutex_unlock(&reg->mu);
     tools_tool_unref(old);
     bx_log(BX_LOG_INFO, "tools", "tool file %s removed", file);
+    return true;
 }
 
 static void *watch_main(void *arg)
@@ -259,10 +261,11 @@ static void *watch_main(void *arg)
             const struct inotify_event *ev = (const struct inotify_event *)(const void *)(buf + off);
             off += (ssize_t)(sizeof *ev + ev->len);
             if (!ev->len) continue;
-            if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) load_file(reg, ev->name);
-            else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) unload_file(reg, ev->name);
-            else continue;
-            atomic_fetch_add(&reg->generation, 1);
+            bool applied = false;
+            if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) applied = load_file(reg, ev->name);
+            else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) applied = unload_file(reg, ev->name);
+            /* only changes to tool files count (temporary files do not) */
+            if (applied) atomic_fetch_add(&reg->generation, 1);
         }
     }
     bx_free(buf);
