@@ -18,6 +18,7 @@
 #define AGENT__EVENT_CONTENT (64u << 10) /* tool_end content in events */
 #define AGENT__DEFAULT_CAP (32u << 10)  /* tool result kept in context */
 #define AGENT__MAX_CONTINUE 3           /* max_tokens continuations */
+#define AGENT__MAX_CALLS 128            /* tool calls run from one reply */
 #define AGENT__MAX_COMPACT_FAIL 3
 #define AGENT__SEQ_BLOCK 4096           /* event seqs reserved in the store at a time */
 

@@ -299,6 +299,7 @@ typedef struct stream_state {
     llm_response resp;
     char message_id[37];
     bool timed_out;
+    bool too_big; /* the reply passed the response cap */
 } stream_state;
 
 static int stream_sink(void *ctx, const llm_event *ev)
@@ -311,8 +312,10 @@ static int stream_sink(void *ctx, const llm_event *ev)
         ss->timed_out = true;
         return 1;
     }
-    if (llm_response_sink(&ss->resp, ev) != 0)
-        return 1; /* a reply over the size cap */
+    if (llm_response_sink(&ss->resp, ev) != 0) {
+        ss->too_big = true; /* a reply over the size cap */
+        return 1;
+    }
     if (ev->type == LLM_EV_TEXT_DELTA || ev->type == LLM_EV_THINKING_DELTA) {
         json_t *o = json_object();
         jx_set_str(o, "message_id", ss->message_id);
@@ -363,6 +366,10 @@ static bx_err request(agent_run *run, const json_t *messages, bool with_tools, s
     }
     bx_arena_release(&arena);
     json_decref(doc);
+    if (err == BX_CANCELLED && ss->too_big && !atomic_load(&run->cancelled)) {
+        err = BX_TOOBIG;
+        bx_error_set(detail, err, -1, "the model's reply exceeded the response size cap");
+    }
     if (err == BX_OK && ss->resp.err)
         err = ss->resp.err;
     if (err && err != BX_CANCELLED && detail && !detail->message[0])
@@ -709,6 +716,11 @@ static void handle_calls(agent_run *run, const llm_response *r, const json_t *as
         if (atomic_load(&run->cancelled)) {
             slot_result(&slots[i], true, "Not run: the run was cancelled.");
             slots[i].cancelled = true;
+            continue;
+        }
+        if (i >= AGENT__MAX_CALLS) {
+            slot_result(&slots[i], true, "Not run: at most %d tool calls are taken from one reply.",
+                        AGENT__MAX_CALLS);
             continue;
         }
         settle_call(run, &slots[i], bx_vec_at(&r->calls, i), msg_seq);

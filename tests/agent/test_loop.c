@@ -310,6 +310,24 @@ TEST(hostile_model_output)
     scenario_release(&sc);
 }
 
+TEST(too_many_calls_in_one_reply)
+{
+    bx_buf b;
+    bx_buf_init(&b, 1u << 20);
+    bx_buf_puts(&b, "{\"turns\":[{\"tool_calls\":[");
+    for (int i = 0; i < 130; i++)
+        bx_buf_printf(&b, "%s{\"id\":\"m%d\",\"name\":\"read\",\"arguments\":{\"file_path\":\"f\"}}",
+                      i ? "," : "", i);
+    bx_buf_puts(&b, "]}," TEXT("ok") "]}");
+    scenario sc;
+    REQUIRE(scenario_init(&sc, b.data, NULL));
+    bx_buf_release(&b);
+    CHECK_EQ_INT(scenario_exec(&sc, "go"), AGENT_OUTCOME_COMPLETED);
+    CHECK_EQ_INT(atomic_load(&sc.ts.stats[T_READ].calls), 128);
+    CHECK(request_contains(&sc, 1, "at most 128 tool calls"));
+    scenario_release(&sc);
+}
+
 TEST(injection_in_tool_output_changes_nothing)
 {
     scenario sc;
