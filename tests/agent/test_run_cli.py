@@ -212,5 +212,57 @@ def sigint_cancels_with_exit_130():
         fake.close()
 
 
+def tty_run(fake, ws, args, answers):
+    """Runs boxagnts on a pseudo-terminal, answering each prompt that
+    contains a key of answers (in order) with its value."""
+    import pty
+    import select
+    env = dict(os.environ, ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, "--workspace-dir", ws, "run", *args], env)
+    out = b""
+    pending = list(answers)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if pending and pending[0][0].encode() in out:
+            os.write(fd, pending[0][1].encode() + b"\n")
+            out = out.replace(pending[0][0].encode(), b"<answered>", 1)
+            pending.pop(0)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+
+@test
+def tty_approvals_and_questions():
+    ws = workspace()
+    fake = Fake({"turns": [call("c1", "write", {"file_path": "yes.txt", "content": "approved\n"}),
+                           call("c2", "write", {"file_path": "no.txt", "content": "x"}),
+                           call("c3", "ask_user", {"question": "Which colour?", "options": ["red", "blue"]}),
+                           say("finished")]})
+    try:
+        rc, out = tty_run(fake, ws, ["write files", "--model", MODEL],
+                          [("Allow write", "y"), ("Allow write", "not there, use docs/"), ("Which colour?", "2")])
+        assert rc == 0, (rc, out)
+        with open(os.path.join(ws, "root", "yes.txt")) as f:
+            assert f.read() == "approved\n"
+        assert not os.path.exists(os.path.join(ws, "root", "no.txt"))
+        body = json.dumps(fake.requests()[2]["body"])
+        assert "not there, use docs/" in body, body[-500:]
+        body = json.dumps(fake.requests()[3]["body"])
+        assert "The user answered: blue" in body
+    finally:
+        fake.close()
+
+
 if __name__ == "__main__":
     run_all()
