@@ -11,6 +11,7 @@
  * about time (a checksum mismatch exits 1).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,28 @@ static bool call1(wasm_instance *inst, const char *name, uint32_t arg, uint32_t 
     }
     *out = (uint32_t)r.of.i32;
     return true;
+}
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct intr {
+    wasm_instance *inst;
+    double set_at;
+} intr;
+
+static void *interrupt_later(void *p)
+{
+    intr *a = p;
+    struct timespec d = {0, 200 * 1000 * 1000};
+    nanosleep(&d, NULL);
+    a->set_at = wall();
+    wasm_instance_interrupt(a->inst);
+    return NULL;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -156,6 +179,26 @@ int main(int argc, char **argv)
         lg += log(ratios[1][k] / ratios[0][k]);
     printf("\nfuel metering cost (geomean of engine time on/off): %+.1f%%\n",
            (exp(lg / NK) - 1) * 100);
+    /* Interrupt latency: another thread sets the flag while a call-free
+     * kernel loop runs; time from the flag to the call's return. */
+    {
+        wasm_instance *inst = NULL;
+        bx_error err;
+        if (wasm_instance_new(m, NULL, NULL, &err, &inst) == BX_OK) {
+            intr a = {inst, 0};
+            pthread_t t;
+            pthread_create(&t, NULL, interrupt_later, &a);
+            wasm_val arg = {.type = WASM_I32, .of.i32 = 1 << 30}, r;
+            wasm_result res;
+            bx_err e = wasm_instance_call(inst, "k_tokenizer", &arg, 1, &r, 1, &res);
+            double stopped = wall();
+            pthread_join(t, NULL);
+            printf("\ninterrupt: %s %.3f ms after the flag was set (tokenizer loop)\n",
+                   e == BX_TRAP && res.trap == WASM_TRAP_INTERRUPTED ? "stopped" : "NOT stopped",
+                   (stopped - a.set_at) * 1e3);
+            wasm_instance_free(inst);
+        }
+    }
     wasm_module_unref(m);
 
     /* Instantiate + call latency on a ~200 KB cached module. */
