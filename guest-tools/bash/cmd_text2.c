@@ -319,7 +319,8 @@ static int sort_cmp(const void *a, const void *b)
 
 static int sort_run(ucmd *u, sx *d)
 {
-    sort_opt *o = g_sort;
+    sort_opt *o = u->ext;
+    g_sort = o; /* for the qsort comparator, during this call only */
     char sep = o->z ? '\0' : '\n';
     size_t cap = 1024, n = 0;
     sline *v = xmalloc(cap * sizeof *v);
@@ -456,7 +457,10 @@ static bool parse_key(const char *s, skey *k, const skey *global)
 
 int u_sort(ucmd *u)
 {
-    static sort_opt opt;
+    sort_opt *op = xcalloc(1, sizeof *op);
+    u->ext = op;
+    u->ext_free = free;
+    sort_opt opt;
     memset(&opt, 0, sizeof opt);
     opt.tab = -1;
     uopt o = {0};
@@ -507,7 +511,7 @@ int u_sort(ucmd *u)
         }
         opt.nkeys++;
     }
-    g_sort = &opt;
+    *op = opt;
     return uslurp(u, u->argv + o.ind, u->argc - o.ind, sort_run);
 }
 
@@ -1138,13 +1142,29 @@ typedef struct multi_ctx {
     int n;
     const char *delims;
     bool serial;
+    char *own;      /* owned delimiter text */
+    bool hide[4];   /* comm -1 -2 -3 */
 } multi_ctx;
 
-static multi_ctx g_multi;
+static void multi_free(void *p)
+{
+    multi_ctx *m = p;
+    free(m->own);
+    free(m);
+}
+
+
+static multi_ctx *new_multi(ucmd *u)
+{
+    multi_ctx *m = xcalloc(1, sizeof *m);
+    u->ext = m;
+    u->ext_free = multi_free;
+    return m;
+}
 
 static int paste_run(ucmd *u, sx *stdin_data)
 {
-    multi_ctx *m = &g_multi;
+    multi_ctx *m = u->ext;
     int nf = m->n;
     char ***lines = xcalloc((size_t)nf, sizeof *lines);
     int *counts = xcalloc((size_t)nf, sizeof *counts);
@@ -1233,9 +1253,7 @@ static char *unescape_delims(const char *s)
 
 int u_paste(ucmd *u)
 {
-    static char *delims;
-    free(delims);
-    delims = xstrdup("\t");
+    char *delims = xstrdup("\t");
     bool serial = false;
     uopt o = {0};
     int ch;
@@ -1247,38 +1265,42 @@ int u_paste(ucmd *u)
         } else if (ch == 's') {
             serial = true;
         } else {
+            free(delims);
             return 1;
         }
     }
     static char *dash[] = {(char *)"-", NULL};
-    g_multi.names = u->argc - o.ind ? u->argv + o.ind : dash;
-    g_multi.n = u->argc - o.ind ? u->argc - o.ind : 1;
-    g_multi.delims = delims;
-    g_multi.serial = serial;
+    multi_ctx *m = new_multi(u);
+    m->own = delims;
+    m->names = u->argc - o.ind ? u->argv + o.ind : dash;
+    m->n = u->argc - o.ind ? u->argc - o.ind : 1;
+    m->delims = delims;
+    m->serial = serial;
     bool need_stdin = false;
-    for (int i = 0; i < g_multi.n; i++)
-        if (strcmp(g_multi.names[i], "-") == 0)
+    for (int i = 0; i < m->n; i++)
+        if (strcmp(m->names[i], "-") == 0)
             need_stdin = true;
     return uslurp(u, dash, need_stdin ? 1 : -1, paste_run);
 }
 
 /* ---- comm ---- */
 
-static bool g_comm_hide[4];
 
 static int comm_run(ucmd *u, sx *stdin_data)
 {
     sx a, b;
     sx_init(&a);
     sx_init(&b);
-    int st = read_operand(u, g_multi.names[0], stdin_data, &a) |
-             read_operand(u, g_multi.names[1], stdin_data, &b);
+    multi_ctx *m = u->ext;
+    bool *g_comm_hide = m->hide;
+    int st = read_operand(u, m->names[0], stdin_data, &a) |
+             read_operand(u, m->names[1], stdin_data, &b);
     int na, nb;
     char **la = split_lines(&a, &na), **lb = split_lines(&b, &nb);
     sx o;
     sx_init(&o);
     int i = 0, j = 0;
-    const char *t1 = g_multi.delims;
+    const char *t1 = m->delims;
     while (i < na || j < nb) {
         int c = i >= na ? 1 : j >= nb ? -1 : strcmp(la[i], lb[j]);
         if (c < 0) {
@@ -1319,10 +1341,10 @@ static int comm_run(ucmd *u, sx *stdin_data)
 
 int u_comm(ucmd *u)
 {
-    memset(g_comm_hide, 0, sizeof g_comm_hide);
-    static char *odelim;
-    free(odelim);
-    odelim = xstrdup("\t");
+    multi_ctx *m = new_multi(u);
+    bool *g_comm_hide = m->hide;
+    char *odelim = xstrdup("\t");
+    m->own = odelim;
     uopt o = {0};
     int ch;
     static const char *const longs[] = {"output-delimiter:=o", "check-order=c",
@@ -1332,7 +1354,7 @@ int u_comm(ucmd *u)
             g_comm_hide[ch - '0'] = true;
         else if (ch == 'o') {
             free(odelim);
-            odelim = xstrdup(o.arg);
+            odelim = m->own = xstrdup(o.arg);
         } else if (ch != 'c' && ch != 'C')
             return 1;
     }
@@ -1340,9 +1362,9 @@ int u_comm(ucmd *u)
         uerr(u, u->argc - o.ind < 2 ? "missing operand" : "extra operand");
         return 1;
     }
-    g_multi.names = u->argv + o.ind;
-    g_multi.n = 2;
-    g_multi.delims = odelim;
+    m->names = u->argv + o.ind;
+    m->n = 2;
+    m->delims = odelim;
     bool need_stdin = strcmp(u->argv[o.ind], "-") == 0 || strcmp(u->argv[o.ind + 1], "-") == 0;
     static char *dash[] = {(char *)"-", NULL};
     return uslurp(u, dash, need_stdin ? 1 : -1, comm_run);
@@ -1355,9 +1377,8 @@ typedef struct join_opt {
     int tab;
     bool a1, a2, v1, v2, ic;
     const char *empty;
+    char *const *empty_names; /* the two file operands */
 } join_opt;
-
-static join_opt g_join;
 
 static void split_fields(const char *s, int tab, strv *out)
 {
@@ -1408,12 +1429,13 @@ static void join_emit(sx *o, strv *a, int fa, strv *b, int fb, int tab)
 
 static int join_run(ucmd *u, sx *stdin_data)
 {
-    join_opt *j = &g_join;
+    join_opt *j = u->ext;
+    char **names = (char **)j->empty_names;
     sx a, b;
     sx_init(&a);
     sx_init(&b);
-    int st = read_operand(u, g_multi.names[0], stdin_data, &a) |
-             read_operand(u, g_multi.names[1], stdin_data, &b);
+    int st = read_operand(u, names[0], stdin_data, &a) |
+             read_operand(u, names[1], stdin_data, &b);
     int na, nb;
     char **la = split_lines(&a, &na), **lb = split_lines(&b, &nb);
     sx o;
@@ -1478,7 +1500,12 @@ static int join_run(ucmd *u, sx *stdin_data)
 
 int u_join(ucmd *u)
 {
-    memset(&g_join, 0, sizeof g_join);
+    join_opt *jo = xcalloc(1, sizeof *jo);
+    u->ext = jo;
+    u->ext_free = free;
+    join_opt g_join_s;
+    memset(&g_join_s, 0, sizeof g_join_s);
+#define g_join g_join_s
     g_join.tab = -1;
     uopt o = {0};
     int ch;
@@ -1526,8 +1553,9 @@ int u_join(ucmd *u)
         uerr(u, u->argc - o.ind < 2 ? "missing operand" : "extra operand");
         return 1;
     }
-    g_multi.names = u->argv + o.ind;
-    g_multi.n = 2;
+    g_join.empty_names = u->argv + o.ind;
+    *jo = g_join;
+#undef g_join
     bool need_stdin = strcmp(u->argv[o.ind], "-") == 0 || strcmp(u->argv[o.ind + 1], "-") == 0;
     static char *dash[] = {(char *)"-", NULL};
     return uslurp(u, dash, need_stdin ? 1 : -1, join_run);
@@ -1544,7 +1572,6 @@ typedef struct od_opt {
     bool v;
 } od_opt;
 
-static od_opt g_od;
 
 static void od_fmt_line(sx *o, const unsigned char *p, size_t n, char type, int size)
 {
@@ -1615,7 +1642,7 @@ static void od_addr(sx *o, char a, long long off)
 
 static int od_run(ucmd *u, sx *d)
 {
-    od_opt *op = &g_od;
+    od_opt *op = u->ext;
     size_t start = (size_t)(op->skip < (long long)d->len ? op->skip : (long long)d->len);
     size_t end = d->len;
     if (op->count >= 0 && start + (size_t)op->count < end)
@@ -1696,7 +1723,10 @@ static bool od_add_type(od_opt *op, const char *t)
 
 int u_od(ucmd *u)
 {
-    memset(&g_od, 0, sizeof g_od);
+    od_opt *g_odp = xcalloc(1, sizeof *g_odp);
+    u->ext = g_odp;
+    u->ext_free = free;
+#define g_od (*g_odp)
     g_od.addr = 'o';
     g_od.count = -1;
     uopt o = {0};
@@ -1741,6 +1771,7 @@ int u_od(ucmd *u)
     }
     if (g_od.ntypes == 0)
         od_add_type(&g_od, "o2");
+#undef g_od
     return uslurp(u, u->argv + o.ind, u->argc - o.ind, od_run);
 }
 
@@ -1754,7 +1785,6 @@ typedef struct split_opt {
     const char *add_suffix;
 } split_opt;
 
-static split_opt g_split;
 
 static char *split_name(split_opt *s, long long k)
 {
@@ -1780,7 +1810,7 @@ static char *split_name(split_opt *s, long long k)
 
 static int split_run(ucmd *u, sx *d)
 {
-    split_opt *s = &g_split;
+    split_opt *s = u->ext;
     size_t i = 0;
     long long k = 0;
     while (i < d->len) {
@@ -1816,7 +1846,10 @@ static int split_run(ucmd *u, sx *d)
 
 int u_split(ucmd *u)
 {
-    memset(&g_split, 0, sizeof g_split);
+    split_opt *g_splitp = xcalloc(1, sizeof *g_splitp);
+    u->ext = g_splitp;
+    u->ext_free = free;
+#define g_split (*g_splitp)
     g_split.lines = 1000;
     g_split.suffix_len = 2;
     g_split.prefix = "x";
@@ -1855,5 +1888,6 @@ int u_split(ucmd *u)
     }
     if (n == 2)
         g_split.prefix = u->argv[o.ind + 1];
+#undef g_split
     return uslurp(u, u->argv + o.ind, n ? 1 : 0, split_run);
 }

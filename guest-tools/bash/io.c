@@ -547,6 +547,8 @@ void ucmd_free(ucmd *u)
         return;
     if (!u->done)
         udone(u, 1);
+    if (u->ext_free)
+        u->ext_free(u->ext);
     for (int i = 0; i < u->argc; i++)
         free(u->argv[i]);
     free(u->argv);

@@ -124,6 +124,8 @@ struct ucmd {
     void *st;         /* per-command state */
     ustep_fn step;
     void (*fini)(ucmd *u);
+    void *ext;        /* options of commands that run later (sort, jq, ...) */
+    void (*ext_free)(void *ext);
     int status;
     bool done, running, sigpipe;
 };
