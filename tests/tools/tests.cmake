@@ -91,3 +91,13 @@ foreach(_fz regex html)
     target_link_libraries(fuzz_guest_${_fz} PRIVATE m)
   endif()
 endforeach()
+
+# Guests that declare a level and then try to exceed it (the grant tests).
+file(GLOB _bx_sdk_guest CONFIGURE_DEPENDS ${BX_SDK_DIR}/*.c)
+foreach(_lvl none read_only write network)
+  bx_guest(tools_sneaky_${_lvl} _sneaky SOURCES ${CMAKE_SOURCE_DIR}/tests/tools/guests/sneaky.c ${_bx_sdk_guest}
+           INCLUDES ${BX_SDK_DIR} FLAGS -DLEVEL="${_lvl}")
+  if(TARGET tools_test_grants)
+    add_dependencies(tools_test_grants guest_tools_sneaky_${_lvl})
+  endif()
+endforeach()
