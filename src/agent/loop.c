@@ -871,6 +871,23 @@ static void repair_dangling(agent_run *run)
         if (strcmp(jx_str(b, "type", ""), "tool_use") != 0)
             continue;
         const char *id = jx_str(b, "id", "");
+        /* a call that finished before the crash keeps its stored result */
+        store_tool_call tc;
+        memset(&tc, 0, sizeof(tc));
+        if (run->cfg.st && store_tool_call_get(run->cfg.st, run->session_id, id, &tc, NULL) == BX_OK &&
+            (tc.status == STORE_TOOL_COMPLETED || tc.status == STORE_TOOL_DENIED) && tc.output) {
+            call_slot s = {.run = run, .id = (char *)id};
+            char *capped = cap_for_model(run, &s, tc.output, tc.output_len);
+            json_t *r = json_pack("{s:s,s:s,s:o}", "type", "tool_result", "tool_use_id", id,
+                                  "content", agent__jstr(capped, strlen(capped)));
+            if (tc.is_error)
+                jx_set_bool(r, "is_error", true);
+            json_array_append_new(results, r);
+            bx_free(capped);
+            store_tool_call_release(&tc);
+            continue;
+        }
+        store_tool_call_release(&tc);
         json_array_append_new(results, json_pack("{s:s,s:s,s:s,s:b}", "type", "tool_result",
                                                  "tool_use_id", id, "content",
                                                  "This tool call was interrupted (the previous run "

@@ -297,7 +297,10 @@ TEST(cancel_mid_tool)
 TEST(crash_and_resume)
 {
     scenario sc;
-    REQUIRE(scenario_init(&sc, "{\"turns\":[" CALL("k1", "read", "{\"file_path\":\"a\"}", "10") "," TEXT("resumed fine") "]}", NULL));
+    REQUIRE(scenario_init(&sc, "{\"turns\":[{\"tool_calls\":["
+                               "{\"id\":\"k0\",\"name\":\"read\",\"arguments\":{\"file_path\":\"a\"}},"
+                               "{\"id\":\"k1\",\"name\":\"slow\",\"arguments\":{}}]}," TEXT("resumed fine") "]}", NULL));
+    sc.cfg.parallel_limit = 1;
     store_close(sc.st);
     sc.st = NULL;
     fflush(NULL);
@@ -308,7 +311,7 @@ TEST(crash_and_resume)
         if (store_open(workspace_db_path(sc.ws), NULL, &sc.st, &e) != BX_OK)
             _exit(2);
         sc.cfg.st = sc.st;
-        sc.ts.stats[T_READ].crash = true;
+        sc.ts.stats[T_SLOW].crash = true;
         scenario_exec(&sc, "TASK-BEFORE-CRASH");
         _exit(3);
     }
@@ -336,6 +339,7 @@ TEST(crash_and_resume)
     CHECK_EQ_STR(agent_run_session_id(sc.run), sid);
     CHECK(request_contains(&sc, 1, "TASK-BEFORE-CRASH"));
     CHECK(request_contains(&sc, 1, "interrupted"));
+    CHECK(request_contains(&sc, 1, "ran with")); /* k0 finished before the crash: its result is kept */
     CHECK(request_contains(&sc, 1, "continue please"));
     json_t *reqs = fake_requests(&sc.f);
     CHECK(paired(jx_obj(json_array_get(reqs, 1), "body")));
