@@ -213,6 +213,17 @@ static bx_err emit_copy(cc *c, uint8_t type, uint32_t dst, uint32_t src)
 {
     if (dst == src || type == 0)
         return BX_OK;
+    /* Two single-slot copies in a row become one op (same order). */
+    if (type != WASM_V128 && c->last_op != NOPOS && c->last_op + 3 == c->ncode &&
+        c->code[c->last_op] == WASM__OP_COPY) {
+        c->code[c->last_op] = WASM__OP_COPY_PAIR;
+        TRY(reserve(c, 2));
+        c->code[c->ncode++] = dst;
+        c->code[c->ncode++] = src;
+        c->prev_op = NOPOS;
+        c->last_dst = NOPOS;
+        return BX_OK;
+    }
     EMIT(c, type == WASM_V128 ? WASM__OP_COPY2 : WASM__OP_COPY, dst, src);
     return BX_OK;
 }
@@ -783,6 +794,22 @@ static bx_err op_numeric(cc *c, uint32_t code)
                 uint32_t off = c->code[c->last_op + (plain ? 3 : 4)], xs = x->at;
                 c->ncode = c->last_op;
                 EMIT_DST(c, ld_op, dst, xs, base, imm, off);
+                return BX_OK;
+            }
+        }
+        /* rotl(x, k) ^ y with the rotate just computed into a's or b's slot. */
+        if (op == 0x73 && c->last_op != NOPOS && c->last_dst == c->last_op + 1 &&
+            c->code[c->last_op] == WASM__OP_I32_ROTL_I) {
+            uint32_t t = c->code[c->last_dst];
+            const opd *y = NULL;
+            if (a.kind == OPD_REAL && a.home == t && b.at != t)
+                y = &b;
+            else if (b.kind == OPD_REAL && b.home == t && a.at != t)
+                y = &a;
+            if (y) {
+                uint32_t x = c->code[c->last_op + 2], k = c->code[c->last_op + 3], ys = y->at;
+                c->ncode = c->last_op;
+                EMIT_DST(c, WASM__OP_I32_ROTL_XOR, dst, x, k, ys);
                 return BX_OK;
             }
         }

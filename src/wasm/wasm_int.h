@@ -513,9 +513,12 @@ static inline wasm_func *wasm__func_at(wasm_instance *inst, uint32_t i)
     X(ST32_A, 4) X(ST64_A, 4) X(ST8_A, 4) X(ST16_A, 4)                        \
     X(I32_ADD3, 4) X(F64_ADD3, 4)                                             \
     X(INC_BR_NE_I, 4) X(INC_BR_LT_S_I, 4) X(INC_BR_LT_U_I, 4)                 \
-    X(I32_MUL_LD, 5) X(I32_ADD_LD, 5) X(F64_MUL_LD, 5) X(F64_ADD3R, 4)
+    X(I32_MUL_LD, 5) X(I32_ADD_LD, 5) X(F64_MUL_LD, 5) X(F64_ADD3R, 4)       \
+    X(COPY_PAIR, 4) X(I32_ROTL_XOR, 4)
 
-/* F64_ADD3R dst, a, x, y: a + (x + y), the inner add computed first.
+/* COPY_PAIR d1, s1, d2, s2: two COPYs in order. I32_ROTL_XOR dst, x, k,
+ * y: rotl(x, k) ^ y (the rotate just before the xor).
+ * F64_ADD3R dst, a, x, y: a + (x + y), the inner add computed first.
  * I32_MUL_LD dst, x, a, imm, off: x * (the LD32_A a, imm, off just fused
  * into it); likewise I32_ADD_LD, and F64_MUL_LD with LD64_A.
  * ADD3 dst, x, y, z: (x + y) + z, an add whose first operand is the add

@@ -979,6 +979,17 @@ call_func:
     OP_LD(I32_MUL_LD, uint32_t, 4, uint32_t, (uint32_t)(x * m))
     OP_LD(I32_ADD_LD, uint32_t, 4, uint32_t, (uint32_t)(x + m))
     OP_LD(F64_MUL_LD, double, 8, uint64_t, of_f64(f64_of(x) * m))
+    VM_CASE(COPY_PAIR)
+    {
+        fp[pc[1]] = fp[pc[2]];
+        fp[pc[3]] = fp[pc[4]];
+        VM_NEXT(5);
+    }
+    VM_CASE(I32_ROTL_XOR)
+    {
+        fp[pc[1]] = (uint32_t)(rotl32(A32, pc[3]) ^ (uint32_t)fp[pc[4]]);
+        VM_NEXT(5);
+    }
     VM_CASE(F64_ADD3R)
     {
         double t = f64_of(fp[pc[3]]) + f64_of(fp[pc[4]]);
