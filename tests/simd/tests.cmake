@@ -28,4 +28,20 @@ if(TARGET bx_wasm)
     set_tests_properties(simd/kernels-switch PROPERTIES
       ENVIRONMENT "BX_SIMD_KERNELS_WASM=${_simd_kernels_wasm}" TIMEOUT 300)
   endif()
+
+  # Differential: random modules moving v128 through locals, globals,
+  # select, blocks/loops/ifs with params, branches, calls, memory; run by
+  # wabt's wasm-interp and by us (tests/simd/diff_wabt.py). 100 modules.
+  find_package(Python3 COMPONENTS Interpreter)
+  if(NOT Python3_EXECUTABLE)
+    set(Python3_EXECUTABLE python3)  # the test then fails loudly, never skips
+  endif()
+  add_executable(simd_run_exports ${CMAKE_SOURCE_DIR}/tests/simd/run_exports.c)
+  target_compile_options(simd_run_exports PRIVATE ${BX_WARNINGS})
+  target_link_libraries(simd_run_exports PRIVATE bx_wasm)
+  add_test(NAME simd/diff-wabt
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/simd/diff_wabt.py
+                   $<TARGET_FILE:simd_run_exports> 1 100
+           WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
+  set_tests_properties(simd/diff-wabt PROPERTIES TIMEOUT 600)
 endif()
