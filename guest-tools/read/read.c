@@ -117,6 +117,21 @@ typedef struct reader {
 
 /* Appends line text to content: valid UTF-8 as is, otherwise Latin-1;
  * cut at MAX_LINE_CHARS characters. */
+/* Appends s[0..n) with NUL bytes shown as U+FFFD (binary data inside a
+ * text file; a raw NUL helps no reader). */
+static void put_text(sb *c, const unsigned char *s, size_t n)
+{
+    while (n) {
+        const unsigned char *z = memchr(s, 0, n);
+        size_t run = z ? (size_t)(z - s) : n;
+        sb_putn(c, s, run);
+        if (!z) break;
+        sb_puts(c, "\xEF\xBF\xBD");
+        s += run + 1;
+        n -= run + 1;
+    }
+}
+
 static void emit_line(reader *r)
 {
     const unsigned char *s = (const unsigned char *)sb_str(&r->cur);
@@ -141,7 +156,7 @@ static void emit_line(reader *r)
     }
     while (ascii < n && s[ascii] < 0x80) ascii++;
     if (ascii == n && n <= MAX_LINE_CHARS && !r->cur_extra) {
-        sb_putn(c, s, n);
+        put_text(c, s, n);
         sb_putc(c, '\n');
         r->shown++;
         return;
@@ -167,11 +182,12 @@ static void emit_line(reader *r)
             while (i < n && (s[i] & 0xC0) == 0x80) i++;
             chars++;
         }
-        sb_putn(c, s, i);
+        put_text(c, s, i);
     } else {
         while (i < n && chars < MAX_LINE_CHARS) {
             unsigned char b = s[i++];
-            if (b < 0x80) sb_putc(c, (char)b);
+            if (b == 0) sb_puts(c, "\xEF\xBF\xBD");
+            else if (b < 0x80) sb_putc(c, (char)b);
             else { char u[2] = {(char)(0xC0 | (b >> 6)), (char)(0x80 | (b & 0x3F))}; sb_putn(c, u, 2); }
             chars++;
         }

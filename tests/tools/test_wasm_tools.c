@@ -232,6 +232,40 @@ TEST(read_huge_file_stays_in_memory_cap)
     unlink(path);
 }
 
+TEST(read_1gib_file_at_an_offset)
+{
+    setup();
+    /* 1 GiB, mostly a sparse hole: 100 text lines, one line of ~1 GiB of
+     * NULs, then a last line. Read from line 101 under a 16 MiB cap. */
+    char path[300];
+    snprintf(path, sizeof path, "%s/gig.txt", ROOT);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    char line[128];
+    for (int k = 1; k <= 100; k++) { /* 100-byte lines: the binary probe (8 KiB) sees text */
+        int n = snprintf(line, sizeof line, "text line %-88d\n", k);
+        REQUIRE(write(fd, line, (size_t)n) == n);
+    }
+    off_t gib = (off_t)1 << 30;
+    REQUIRE(lseek(fd, gib - 10, SEEK_SET) == gib - 10);
+    REQUIRE(write(fd, "\nlast one\n", 10) == 10);
+    close(fd);
+    tools_ctx saved = CTX;
+    CTX.max_memory = 16u << 20;
+    tools_result r;
+    uint64_t t0 = bx_mono_ns();
+    run("read", "{\"file_path\":\"gig.txt\",\"offset\":101,\"limit\":5}", &r);
+    fprintf(stderr, "read of a 1 GiB file at an offset: %.0f ms\n", (double)(bx_mono_ns() - t0) / 1e6);
+    CTX = saved;
+    EXPECT_OK(r);
+    EXPECT_HAS(r, "   101\t");
+    EXPECT_HAS(r, "more bytes]\n   102\tlast one\n");
+    CHECK_EQ_INT(jx_int(r.metadata, "total_lines", 0), 102);
+    CHECK(r.content_len < 20000);
+    tools_result_release(&r);
+    unlink(path);
+}
+
 TEST(paths_cannot_leave_the_root)
 {
     setup();
