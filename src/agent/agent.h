@@ -223,7 +223,8 @@ typedef struct agent_config {
 bx_err agent_run_new(const agent_config *cfg, agent_run **out_run, bx_error *detail);
 void agent_run_free(agent_run *run);
 /* Runs one user message to its end. Returns the outcome; detail says why
- * for AGENT_OUTCOME_ERROR. May be called again for the next user message. */
+ * for AGENT_OUTCOME_ERROR. May be called again for the next user message,
+ * one exec at a time per run (a gateway serialises a session's messages). */
 agent_outcome agent_run_exec(agent_run *run, const char *prompt, bx_error *detail);
 /* The session (created on the first exec when none was given). */
 const char *agent_run_session_id(const agent_run *run);
@@ -250,6 +251,11 @@ bx_err agent_run_approve(agent_run *run, const char *approval_id, agent_answer a
                          const char *message);
 /* Answers a pending question (ask_user) by its question_id. */
 bx_err agent_run_answer(agent_run *run, const char *question_id, const char *answer);
+/* What a late-joining client needs to redraw the run: the approval_request
+ * and question events still waiting for an answer (an array, new
+ * reference), and the last todo_write list (an array, new reference). */
+json_t *agent_run_pending(agent_run *run);
+json_t *agent_run_todos(agent_run *run);
 /* Changes the mode on the user's behalf (the only way into bypass). */
 void agent_run_set_mode(agent_run *run, agent_mode mode);
 

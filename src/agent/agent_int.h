@@ -30,6 +30,7 @@ typedef struct agent__pending {
     bool answered;
     agent_answer answer; /* approvals */
     char *text;          /* the deny message, or the question's answer */
+    json_t *event;       /* the request as emitted (for agent_run_pending) */
 } agent__pending;
 
 struct agent_call {

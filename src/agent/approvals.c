@@ -86,6 +86,7 @@ static void pending_drop(agent_run *run, agent__pending *p)
         }
     }
     bx_free(p->text);
+    json_decref(p->event);
     bx_free(p);
 }
 
@@ -117,6 +118,10 @@ agent_answer agent__ask_approval(agent_run *run, const char *call_id, const char
             json_array_append_new(opts, json_string(answer_names[i]));
         json_object_set_new(ev, "options", opts);
         jx_set_str(ev, "expires_at", expires);
+        pthread_mutex_lock(&run->lock);
+        p->event = json_pack("{s:s}", "type", "approval_request");
+        json_object_update(p->event, ev);
+        pthread_mutex_unlock(&run->lock);
         agent__emit(run, "approval_request", ev);
     }
 
@@ -159,6 +164,10 @@ bx_err agent__ask_question(agent_run *run, const char *question, const json_t *o
     json_object_set_new(ev, "options", json_is_array(options) ? json_deep_copy(options) : json_array());
     char qid[37];
     memcpy(qid, p->id, sizeof(qid));
+    pthread_mutex_lock(&run->lock);
+    p->event = json_pack("{s:s}", "type", "question");
+    json_object_update(p->event, ev);
+    pthread_mutex_unlock(&run->lock);
     agent__emit(run, "question", ev);
 
     pthread_mutex_lock(&run->lock);
@@ -324,4 +333,25 @@ void agent_run_stats(agent_run *run, agent_stats *out)
     pthread_mutex_lock(&run->lock);
     *out = run->stats;
     pthread_mutex_unlock(&run->lock);
+}
+
+json_t *agent_run_pending(agent_run *run)
+{
+    json_t *out = json_array();
+    pthread_mutex_lock(&run->lock);
+    for (size_t i = 0; i < run->pending.len; i++) {
+        agent__pending *p = BX_VEC_AT(&run->pending, agent__pending *, i);
+        if (p->event && !p->answered)
+            json_array_append_new(out, json_deep_copy(p->event));
+    }
+    pthread_mutex_unlock(&run->lock);
+    return out;
+}
+
+json_t *agent_run_todos(agent_run *run)
+{
+    pthread_mutex_lock(&run->lock);
+    json_t *t = json_deep_copy(run->todos);
+    pthread_mutex_unlock(&run->lock);
+    return t ? t : json_array();
 }

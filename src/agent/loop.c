@@ -191,6 +191,7 @@ void agent_run_free(agent_run *run)
     for (size_t i = 0; i < run->pending.len; i++) {
         agent__pending *p = BX_VEC_AT(&run->pending, agent__pending *, i);
         bx_free(p->text);
+        json_decref(p->event);
         bx_free(p);
     }
     bx_vec_release(&run->pending);

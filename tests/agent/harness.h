@@ -291,6 +291,7 @@ typedef struct scenario {
     pthread_mutex_t lock;
     answers ans;
     agent_outcome outcome;
+    int pending_missing; /* requests agent_run_pending did not list */
 } scenario;
 
 static void sink(void *ctx, const json_t *ev)
@@ -305,6 +306,20 @@ static void sink(void *ctx, const json_t *ev)
         free(t);
     }
     const char *type = jx_str(ev, "type", "");
+    if (strcmp(type, "approval_request") == 0 || strcmp(type, "question") == 0) {
+        /* a late-joining client would see it as pending */
+        json_t *pend = agent_run_pending(sc->run);
+        bool found = false;
+        size_t i;
+        json_t *p;
+        json_array_foreach(pend, i, p) found |=
+            strcmp(jx_str(p, "approval_id", ""), jx_str(ev, "approval_id", "")) == 0 &&
+            strcmp(jx_str(p, "question_id", ""), jx_str(ev, "question_id", "")) == 0 &&
+            strcmp(jx_str(p, "type", ""), type) == 0;
+        if (!found)
+            sc->pending_missing++;
+        json_decref(pend);
+    }
     if (strcmp(type, "approval_request") == 0 && sc->ans.approval) {
         agent_answer a;
         if (agent_answer_parse(sc->ans.approval, &a))

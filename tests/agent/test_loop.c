@@ -118,6 +118,7 @@ TEST(permission_ask_allow_once)
     CHECK_EQ_STR(jx_str(res, "decision", ""), "allow_once");
     CHECK_EQ_STR(jx_str(res, "by", ""), "user");
     CHECK_EQ_STR(jx_str(res, "approval_id", "x"), jx_str(req, "approval_id", "y"));
+    CHECK_EQ_INT(sc.pending_missing, 0);
     scenario_release(&sc);
 }
 
@@ -366,6 +367,13 @@ TEST(builtin_tools)
     CHECK_EQ_STR(jx_str(nth_event(&sc, "brief", 0), "text", ""), "halfway");
     CHECK_EQ_STR(jx_str(nth_event(&sc, "question", 0), "question", ""), "which?");
     CHECK_EQ_STR(jx_str(nth_event(&sc, "answer", 0), "answer", ""), "y");
+    CHECK_EQ_INT(sc.pending_missing, 0);
+    json_t *todos = agent_run_todos(sc.run);
+    CHECK_EQ_INT(json_array_size(todos), 2);
+    json_decref(todos);
+    json_t *pend = agent_run_pending(sc.run);
+    CHECK_EQ_INT(json_array_size(pend), 0);
+    json_decref(pend);
     CHECK(request_contains(&sc, 1, "The user answered: y"));
     CHECK(request_contains(&sc, 1, "Slept"));
     CHECK(request_contains(&sc, 1, "todo_write"));
