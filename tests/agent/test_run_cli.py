@@ -46,7 +46,9 @@ def workspace():
 
 
 def run(fake, ws, *args, stdin=subprocess.DEVNULL, timeout=60):
-    env = dict(os.environ, ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test")
+    env = dict(os.environ, ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test",
+               OPENAI_BASE_URL=fake.url + "/v1", OPENAI_API_KEY="test",
+               GOOGLE_GEMINI_BASE_URL=fake.url, GEMINI_API_KEY="test")
     p = subprocess.run([BIN, "--workspace-dir", ws, "run", *args], stdin=stdin, capture_output=True,
                        text=True, env=env, timeout=timeout)
     return p
@@ -82,6 +84,26 @@ def text_mode_reads_a_file_with_the_wasm_tool():
         names = [t["name"] for t in reqs[0]["body"]["tools"]]
         for n in ("read", "write", "edit", "glob", "grep", "ls", "web_fetch", "todo_write", "tool_search"):
             assert n in names, (n, names)
+    finally:
+        fake.close()
+
+
+@test
+def every_protocol_runs_the_same_loop():
+    ws = workspace()
+    with open(os.path.join(ws, "root", "a.txt"), "w") as f:
+        f.write("PROTOCOL-CHECK\n")
+    fake = Fake({})
+    try:
+        for model in ("anthropic/claude-sonnet-4-5", "openai/gpt-4o", "openai-responses/gpt-4o",
+                      "gemini/gemini-2.5-pro"):
+            fake.script({"turns": [call("c1", "read", {"file_path": "a.txt"}), say("done")]})
+            p = run(fake, ws, "read a.txt", "--model", model, "--json")
+            assert p.returncode == 0, (model, p.stderr)
+            reqs = fake.requests()
+            assert len(reqs) == 2, (model, len(reqs))
+            assert "PROTOCOL-CHECK" in json.dumps(reqs[1]["body"]), model
+            assert events(p.stdout)[-1]["outcome"] == "completed"
     finally:
         fake.close()
 
