@@ -659,10 +659,17 @@ int uf_next(ucmd *u, ufiles *f)
         if (f->i >= f->n)
             return 1;
         const char *name = f->names[f->i++];
-        if (strcmp(name, "-") == 0) {
+        if (strcmp(name, "-") == 0 || strcmp(name, "/dev/stdin") == 0) {
             f->cur = u->in;
-            f->curname = "-";
+            f->curname = name;
             f->cur_is_stdin = true;
+            return 0;
+        }
+        if (strcmp(name, "/dev/null") == 0) {
+            /* WASI has no devices: the name still means an empty input */
+            f->cur = io_new(IO_NULL);
+            f->curname = name;
+            f->cur_is_stdin = false;
             return 0;
         }
         int fd = sh_open(u->sh, name, O_RDONLY, 0);
@@ -837,6 +844,8 @@ int sh_open(shell *sh, const char *path, int flags, int mode)
 
 int sh_read_file(shell *sh, const char *path, sx *out, size_t cap)
 {
+    if (strcmp(path, "/dev/null") == 0)
+        return 0;
     int fd = sh_open(sh, path, O_RDONLY, 0);
     if (fd < 0)
         return -1;
