@@ -223,7 +223,10 @@ def sigint_cancels_with_exit_130():
         p = subprocess.Popen([BIN, "--workspace-dir", ws, "run", "talk", "--model", MODEL, "--json"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, env=env)
-        time.sleep(1.0)
+        line = p.stdout.readline()  # wait for the stream to start: signals are handled by then
+        while line and '"text_delta"' not in line:
+            line = p.stdout.readline()
+        time.sleep(0.1)
         t0 = time.time()
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=20)

@@ -223,7 +223,8 @@ TEST(max_tokens_continuation)
 /* ----------------------------------------------------------- cancellation */
 
 typedef struct canceller {
-    agent_run *run;
+    scenario *sc;
+    const char *after_event; /* wait for this event first */
     int64_t after_ms;
     uint64_t at_ns;
 } canceller;
@@ -231,20 +232,29 @@ typedef struct canceller {
 static void *cancel_later(void *arg)
 {
     canceller *c = arg;
+    for (int i = 0; i < 2000; i++) { /* up to 20 s on a loaded machine */
+        pthread_mutex_lock(&c->sc->lock);
+        size_t n = count_events(c->sc, c->after_event);
+        pthread_mutex_unlock(&c->sc->lock);
+        if (n)
+            break;
+        usleep(10000);
+    }
     usleep((useconds_t)(c->after_ms * 1000));
     c->at_ns = bx_mono_ns();
-    agent_run_cancel(c->run);
+    agent_run_cancel(c->sc->run);
     return NULL;
 }
 
-static double exec_cancelled(scenario *sc, const char *prompt, agent_outcome *out)
+static double exec_cancelled(scenario *sc, const char *prompt, const char *after_event,
+                             agent_outcome *out)
 {
     bx_error e;
     if (agent_run_new(&sc->cfg, &sc->run, &e) != BX_OK) {
         *out = AGENT_OUTCOME_ERROR;
         return -1;
     }
-    canceller c = {sc->run, 300, 0};
+    canceller c = {sc, after_event, 100, 0};
     pthread_t th;
     pthread_create(&th, NULL, cancel_later, &c);
     *out = scenario_exec(sc, prompt);
@@ -259,7 +269,7 @@ TEST(cancel_mid_stream)
     REQUIRE(scenario_init(&sc, "{\"turns\":[{\"text\":\"streaming a long reply that never ends\",\"chunk\":4,"
                                "\"fault\":{\"type\":\"hold\",\"after_events\":5}}]}", NULL));
     agent_outcome o;
-    double ms = exec_cancelled(&sc, "talk", &o);
+    double ms = exec_cancelled(&sc, "talk", "text_delta", &o);
     CHECK_EQ_INT(o, AGENT_OUTCOME_CANCELLED);
     fprintf(stderr, "cancel mid-stream: exec returned %.1f ms after agent_run_cancel\n", ms);
     CHECK(count_events(&sc, "text_delta") >= 1);
@@ -278,7 +288,7 @@ TEST(cancel_mid_tool)
     REQUIRE(scenario_init(&sc, "{\"turns\":[" CALL("s1", "slow", "{}", "10") "," TEXT("never") "]}", NULL));
     sc.ts.stats[T_SLOW].wait_ms = 30000;
     agent_outcome o;
-    double ms = exec_cancelled(&sc, "wait", &o);
+    double ms = exec_cancelled(&sc, "wait", "tool_start", &o);
     CHECK_EQ_INT(o, AGENT_OUTCOME_CANCELLED);
     fprintf(stderr, "cancel mid-tool: exec returned %.1f ms after agent_run_cancel\n", ms);
     CHECK_EQ_INT(request_count(&sc), 1);
