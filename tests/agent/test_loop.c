@@ -311,6 +311,31 @@ TEST(hostile_model_output)
     scenario_release(&sc);
 }
 
+TEST(system_prompt_has_memory_and_true_facts)
+{
+    scenario sc;
+    REQUIRE(scenario_init(&sc, "{\"turns\":[" TEXT("hi") "]}", NULL));
+    char p[256];
+    snprintf(p, sizeof(p), "%s/.boxagnts/AGENTS.md", sc.dir);
+    write_text(p, "Always run MEMORY-MARKER-77 before committing.\n");
+    snprintf(p, sizeof(p), "%s/AGENTS.md", workspace_root(sc.ws));
+    write_text(p, "Tree-level note TREE-MARKER-13.\n");
+    scenario_exec(&sc, "hello");
+    json_t *reqs = fake_requests(&sc.f);
+    const char *system = jx_str(jx_obj(json_array_get(reqs, 0), "body"), "system", NULL);
+    if (!system) { /* Anthropic may send system as blocks */
+        json_t *blocks = jx_arr(jx_obj(json_array_get(reqs, 0), "body"), "system");
+        system = jx_str(json_array_get(blocks, 0), "text", "");
+    }
+    CHECK(strstr(system, "MEMORY-MARKER-77") != NULL);
+    CHECK(strstr(system, "TREE-MARKER-13") != NULL);
+    CHECK(strstr(system, "Host system: Linux") != NULL);
+    CHECK(strstr(system, "anthropic/claude-sonnet-4-5") != NULL);
+    CHECK(strstr(system, "Permission mode: default") != NULL);
+    json_decref(reqs);
+    scenario_release(&sc);
+}
+
 TEST(too_many_calls_in_one_reply)
 {
     bx_buf b;
