@@ -1085,10 +1085,19 @@ static agent_outcome loop(agent_run *run, bx_error *detail)
             if (err == BX_CONTEXT && !ctx_retried) {
                 ctx_retried = true;
                 emit_error(run, err, e.message, true);
-                if (agent__compact(run, true) == BX_OK)
+                if (agent__compact(run, true) == BX_OK) {
+                    ev = json_object();
+                    jx_set_int(ev, "attempt", 2);
+                    jx_set_int(ev, "delay_ms", 0);
+                    jx_set_str(ev, "reason", "context length exceeded; retrying after compaction");
+                    agent__emit(run, "retry", ev);
                     continue;
+                }
             }
-            emit_error(run, err, e.message[0] ? e.message : bx_err_str(err), false);
+            /* the provider layer already retried what it could; the user may try again later */
+            bool again = err == BX_RATELIMIT || err == BX_SERVER || err == BX_NETWORK ||
+                         err == BX_TIMEOUT || err == BX_BUSY;
+            emit_error(run, err, e.message[0] ? e.message : bx_err_str(err), again);
             bx_error_set(detail, err, -1, "%s", e.message[0] ? e.message : bx_err_str(err));
             return AGENT_OUTCOME_ERROR;
         }

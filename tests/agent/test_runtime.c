@@ -189,6 +189,8 @@ TEST(context_exceeded_compacts_and_retries_once)
     CHECK_EQ_STR(jx_str(e, "code", ""), "CONTEXT");
     CHECK(jx_bool(e, "retryable", false));
     CHECK(request_contains(&sc, 3, "SUMMARY-CTX"));
+    CHECK_EQ_INT(count_events(&sc, "retry"), 1);
+    CHECK_EQ_INT(jx_int(nth_event(&sc, "retry", 0), "attempt", 0), 2);
     scenario_release(&sc);
 
     /* a second overflow in a row is an error */
