@@ -64,6 +64,8 @@ struct rx {
     int ncls;
     int ngroups;
     bool literal;   /* the whole pattern is `prefix` */
+    char *req;      /* line mode: a literal every match contains (or NULL) */
+    size_t req_len;
     bool anchored;  /* starts with \A / non-multiline ^ */
     int pf;         /* prefilter kind */
     char *prefix;   /* literal prefix (UTF-8) */
@@ -160,6 +162,7 @@ typedef struct parser {
     int ncls, clscap;
     int ngroups;
     int depth;
+    bool text_anchor; /* \A, \z or non-multiline ^/$ seen */
     char *err;
     size_t err_cap;
     bool failed;
@@ -418,6 +421,7 @@ static int char_node(parser *p, uint32_t c)
 
 static int assert_node(parser *p, int kind)
 {
+    if (kind == A_BOT || kind == A_EOT) p->text_anchor = true;
     int id = new_node(p, N_ASSERT);
     if (id >= 0) p->nodes[id].arg = kind;
     return id;
@@ -912,6 +916,32 @@ static void find_prefix(rx *re, parser *p, int root, bool *out_all)
     }
 }
 
+/* Line mode: the longest run of plain characters in the top-level
+ * concatenation must appear in every match, and no match crosses a line,
+ * so only lines holding it need the VM (ripgrep's inner-literal idea). */
+static void find_required(rx *re, parser *p, int root)
+{
+    node *nd = &p->nodes[root];
+    if (nd->op != N_CAT) return;
+    char buf[256], best[256];
+    size_t len = 0, best_len = 0;
+    for (int k = nd->first;; k = p->nodes[k].next) {
+        bool ch = k >= 0 && p->nodes[k].op == N_CHAR && len + 4 <= sizeof buf;
+        if (ch) {
+            len += (size_t)encode(p->nodes[k].c, buf + len);
+        } else {
+            if (len > best_len) { memcpy(best, buf, len); best_len = len; }
+            len = 0;
+        }
+        if (k < 0) break;
+    }
+    if (best_len < 2) return;
+    re->req = malloc(best_len);
+    if (!re->req) return;
+    memcpy(re->req, best, best_len);
+    re->req_len = best_len;
+}
+
 /* Bytes that can begin a match; false when a match can be empty. */
 static bool first_set(rx *re)
 {
@@ -1014,6 +1044,7 @@ rx *rx_compile(const char *pat, size_t len, unsigned flags, char *err, size_t er
     bool all = false;
     find_prefix(re, &p, root, &all);
     re->literal = all;
+    if (!all && p.nonl && !p.text_anchor) find_required(re, &p, root);
     node *rn = &p.nodes[root];
     int lead = rn->op == N_CAT ? rn->first : root;
     if (lead >= 0 && p.nodes[lead].op == N_ASSERT) {
@@ -1041,6 +1072,7 @@ void rx_free(rx *re)
     free(re->classes);
     free(re->prog);
     free(re->prefix);
+    free(re->req);
     for (int k = 0; k < 2; k++) {
         free(re->dense[k]);
         free(re->sparse[k]);
@@ -1227,10 +1259,32 @@ static size_t prefilter(rx *re, const unsigned char *b, size_t len, size_t pos, 
     }
 }
 
+static int vm_search(rx *re, const char *buf, size_t len, size_t start, size_t *caps, int ncaps);
+
 int rx_search(rx *re, const char *buf, size_t len, size_t start, size_t *caps, int ncaps)
 {
     for (int k = 0; k < ncaps; k++) caps[k] = RX_UNSET;
     if (start > len) return 0;
+    if (!re->req) return vm_search(re, buf, len, start, caps, ncaps);
+    /* only lines holding the required literal can match */
+    size_t from = start;
+    while (from <= len) {
+        const char *f = memmem(buf + from, len - from, re->req, re->req_len);
+        if (!f) return 0;
+        size_t at = (size_t)(f - buf), ls = at, le;
+        while (ls > start && buf[ls - 1] != '\n') ls--;
+        const char *nl = memchr(buf + at, '\n', len - at);
+        le = nl ? (size_t)(nl - buf) : len;
+        /* the line's end is the text's end for the VM: $ and \b see a line break there */
+        int r = vm_search(re, buf, le, ls, caps, ncaps);
+        if (r != 0) return r;
+        from = le + 1;
+    }
+    return 0;
+}
+
+static int vm_search(rx *re, const char *buf, size_t len, size_t start, size_t *caps, int ncaps)
+{
     const unsigned char *b = (const unsigned char *)buf;
     if (re->literal) {
         const void *f = memmem(b + start, len - start, re->prefix, re->prefix_len);

@@ -85,6 +85,12 @@ static const rcase cases[] = {
     {"a\\sb", RX_NONL, "a\nb a b", 4, 7, -2, -2},
     {"^b", RX_NONL, "a\nb", 2, 3, -2, -2},
     {"a$", RX_NONL, "a\nb", 0, 1, -2, -2},
+    /* line mode with a required inner literal: only lines holding it are run */
+    {"\\w+Error", RX_NONL, "Error\nx fooError y", 8, 16, -2, -2},
+    {"a.*needle", RX_NONL, "a\nb needle\nxa needle", 12, 20, -2, -2},
+    {"(\\d+) apples$", RX_NONL, "3 apples x\n12 apples\n", 11, 20, 11, 13},
+    {"\\bend\\b", RX_NONL, "endless\nthe end", 12, 15, -2, -2},
+    {"^x.*yz", RX_NONL, "ayz\nxayz", 4, 8, -2, -2},
     {"foo", RX_LITERAL, "a.foo", 2, 5, -2, -2},
     {"a.c", RX_LITERAL, "abc a.c", 4, 7, -2, -2},
 };
