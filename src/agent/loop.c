@@ -1199,6 +1199,12 @@ agent_outcome agent_run_exec(agent_run *run, const char *prompt, bx_error *detai
         bx_error_set(detail, err, -1, "%s", e.message[0] ? e.message : bx_err_str(err));
         outcome = AGENT_OUTCOME_ERROR;
     } else {
+        const llm_model_info *mi = &run->cfg.model->info;
+        if (run->cfg.max_cost_usd > 0 && mi->price_input <= 0 && mi->price_output <= 0)
+            emit_error(run, BX_UNSUPPORTED,
+                       "the model has no prices in the catalog: the cost budget cannot be enforced "
+                       "(add it to settings.models)",
+                       false);
         agent__append_message(run, text_message("user", prompt), NULL);
         outcome = loop(run, detail);
     }
