@@ -74,12 +74,21 @@ typedef struct sig_state {
 static void *signal_thread(void *arg)
 {
     sig_state *ss = arg;
+    int seen = 0;
     for (;;) {
         int sig = 0;
         if (sigwait(&ss->set, &sig) != 0)
             continue;
         if (sig == SIGUSR1)
             return NULL; /* our own wake-up at the end */
+        if (++seen > 1) {
+            /* a second Ctrl-C while the first is being honoured: the user
+             * insists; every stored record is already committed (WAL) */
+            static const char msg[] = "\nboxagnts run: interrupted again, exiting now\n";
+            if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+            }
+            _exit(130);
+        }
         agent_run_cancel(ss->run);
     }
 }
