@@ -2,7 +2,10 @@
  * arguments, and prints its results the way wabt's `wasm-interp
  * --run-all-exports` does ("name() => i32:5, v128 i32x4:0x.. .."), so that
  * tests/simd/diff_wabt.py can compare the two engines line by line.
- * Usage: run_exports FILE.wasm
+ * With --validate it only decodes and validates each file named and prints
+ * one line per file, "valid" or "invalid <message>" (compared with
+ * wabt's wasm-validate).
+ * Usage: run_exports FILE.wasm | run_exports --validate FILE.wasm...
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +37,39 @@ static void print_val(const wasm_val *v)
     }
 }
 
+static int validate_files(int n, char **paths)
+{
+    uint8_t *buf = malloc(MAX_BYTES);
+    if (!buf)
+        return 2;
+    for (int i = 0; i < n; i++) {
+        FILE *f = fopen(paths[i], "rb");
+        if (!f) {
+            perror(paths[i]);
+            free(buf);
+            return 2;
+        }
+        size_t len = fread(buf, 1, MAX_BYTES, f);
+        fclose(f);
+        bx_error detail;
+        wasm_module *m = NULL;
+        if (wasm_module_new(buf, len, &detail, &m) == BX_OK) {
+            printf("valid\n");
+            wasm_module_unref(m);
+        } else {
+            printf("invalid %s\n", detail.message);
+        }
+    }
+    free(buf);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--validate") == 0)
+        return validate_files(argc - 2, argv + 2);
     if (argc != 2) {
-        fprintf(stderr, "usage: run_exports FILE.wasm\n");
+        fprintf(stderr, "usage: run_exports FILE.wasm | run_exports --validate FILE.wasm...\n");
         return 2;
     }
     FILE *f = fopen(argv[1], "rb");

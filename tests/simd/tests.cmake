@@ -44,4 +44,11 @@ if(TARGET bx_wasm)
                    $<TARGET_FILE:simd_run_exports> 1 100
            WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
   set_tests_properties(simd/diff-wabt PROPERTIES TIMEOUT 600)
+  # The same modules with random byte edits in their code: accept/reject
+  # must agree with wabt's wasm-validate (400 mutants).
+  add_test(NAME simd/validate-wabt
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/simd/validate_wabt.py
+                   $<TARGET_FILE:simd_run_exports> 1 10 40
+           WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
+  set_tests_properties(simd/validate-wabt PROPERTIES TIMEOUT 600)
 endif()
