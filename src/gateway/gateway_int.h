@@ -6,17 +6,24 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
+#include "agent/agent.h"
 #include "gateway/gateway.h"
 #include "json/json.h"
 #include "store/store.h"
+#include "tools/tools.h"
 
 /* Request bodies: JSON up to 1 MiB, file uploads up to 64 MiB. */
 #define GATEWAY_BODY_MAX (1u << 20)
 #define GATEWAY_UPLOAD_MAX (64u << 20)
 #define GATEWAY_MAX_PARAMS 4
 #define GATEWAY_COOKIE "bx_session"
+#define GATEWAY_FILES_CHANNEL "~files"
 
 typedef struct gateway__ratelimit gateway__ratelimit;
+typedef struct gateway__hubs gateway__hubs;
+typedef struct gateway__chan gateway__chan;
+typedef struct gateway__fswatch gateway__fswatch;
+typedef struct gw_run gw_run;
 
 struct gateway {
     struct MHD_Daemon *daemon;
@@ -32,6 +39,15 @@ struct gateway {
     char *admin_user;        /* NULL unless configured */
     char *admin_hash;        /* "pbkdf2-sha256$iter$salt$hash" */
     gateway__ratelimit *login_limit;
+    gateway__hubs *hubs;       /* SSE fan-out (hub.c) */
+    tools_registry *tools;     /* the tools runs get (minus tools.disabled) */
+    pthread_mutex_t settings_lock; /* read-modify-write of settings by the API */
+    pthread_mutex_t runs_lock; /* runs, runs_live */
+    pthread_cond_t runs_cond;
+    bx_map runs;               /* session id -> gw_run * (at most one per session) */
+    int runs_live;             /* run threads not yet finished */
+    int sse_streams;           /* open SSE responses (atomic) */
+    gateway__fswatch *fswatch; /* file-change events (fswatch.c) */
 };
 
 typedef enum gateway_auth {
@@ -102,5 +118,66 @@ extern const gateway_route gateway__file_routes[];
 extern const size_t gateway__file_route_count;
 extern const gateway_route gateway__settings_routes[];
 extern const size_t gateway__settings_route_count;
+extern const gateway_route gateway__chat_routes[];
+extern const size_t gateway__chat_route_count;
+extern const gateway_route gateway__openai_routes[];
+extern const size_t gateway__openai_route_count;
+
+/* ---------------------------------------------------------------- hub.c */
+
+bx_err gateway__hubs_init(gateway *gw);
+/* Ends every SSE stream (before MHD is stopped). */
+void gateway__hubs_close_streams(gateway *gw);
+bool gateway__hubs_closing(gateway *gw);
+void gateway__hubs_free(gateway *gw);
+/* A channel by key (a session id, or "~files"); persistent channels store
+ * their events. Hold it while publishing; gateway__hub_close drops it. */
+gateway__chan *gateway__hub_open(gateway *gw, const char *key, bool persist);
+void gateway__hub_close(gateway__chan *ch);
+/* Publishes an event (with its own "seq" and "type") to every subscriber. */
+void gateway__hub_send(gateway *gw, gateway__chan *ch, const json_t *event);
+/* Publishes on a volatile channel, numbering the event (sets "seq"). */
+void gateway__hub_publish_volatile(gateway *gw, const char *channel, json_t *event);
+/* Answers req with an SSE stream of the channel: from after last_id when
+ * given (ring, else store), else from the start of the run in progress. */
+enum MHD_Result gateway__sse_serve(gateway_req *req, const char *channel, bool persist,
+                                   bool has_last_id, int64_t last_id);
+/* Last-Event-ID header, or ?last_event_id=. */
+bool gateway__parse_last_event_id(gateway_req *req, int64_t *out_id);
+
+/* ----------------------------------------------------------- api_chat.c */
+
+/* An extra listener on a run's events (the OpenAI endpoint); api_openai.c. */
+typedef struct gateway__tap gateway__tap;
+void gateway__tap_event(gateway__tap *tap, const json_t *ev);
+typedef void (*gateway__run_done_fn)(void *ctx, agent_outcome outcome, const bx_error *detail);
+
+typedef struct gateway_run_opts {
+    const char *session_id; /* must exist */
+    const char *prompt;
+    const char *agent;
+    const char *model;      /* NULL/"": the agent's, else settings.default_model */
+    const char *mode;       /* NULL: the agent's */
+    bool can_ask;           /* someone can answer approvals */
+    gateway__tap *tap;
+    gateway__run_done_fn on_done; /* called on the run thread at the end */
+    void *on_done_ctx;
+} gateway_run_opts;
+
+/* Starts a run on its own thread; BX_EXISTS while the session has one. */
+bx_err gateway__run_start(gateway *gw, const gateway_run_opts *o, bx_error *detail);
+void gateway__runs_init(gateway *gw);
+/* Cancels every run and waits for their threads. */
+void gateway__runs_stop(gateway *gw);
+void gateway__runs_free(gateway *gw);
+bool gateway__run_active(gateway *gw, const char *session_id);
+/* Cancels r; the caller holds gw->runs_lock (r was found in gw->runs). */
+void gateway__run_cancel_locked(gw_run *r);
+bool gateway__tool_disabled(const json_t *settings, const char *name);
+
+/* ------------------------------------------------------------ fswatch.c */
+
+bx_err gateway__fswatch_start(gateway *gw);
+void gateway__fswatch_stop(gateway *gw);
 
 #endif

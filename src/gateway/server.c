@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gateway/gateway_int.h"
 
@@ -130,6 +131,8 @@ static const route_table tables[] = {
     {gateway__session_routes, &gateway__session_route_count},
     {gateway__file_routes, &gateway__file_route_count},
     {gateway__settings_routes, &gateway__settings_route_count},
+    {gateway__chat_routes, &gateway__chat_route_count},
+    {gateway__openai_routes, &gateway__openai_route_count},
 };
 
 /* Matches url against pattern; "{x}" matches one non-empty segment and is
@@ -328,7 +331,8 @@ bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_
     } addr;
     memset(&addr, 0, sizeof addr);
     const char *host = strcmp(cfg->host, "localhost") == 0 ? "127.0.0.1" : cfg->host;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    /* Suspend/resume: an SSE stream with nothing to send is parked, not polled. */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (inet_pton(AF_INET, host, &addr.v4.sin_addr) == 1) {
         addr.v4.sin_family = AF_INET;
         addr.v4.sin_port = htons((uint16_t)cfg->port);
@@ -345,6 +349,8 @@ bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_
     gw->ws = cfg->ws;
     gw->host = bx_strdup(cfg->host);
     gw->started_ns = bx_mono_ns();
+    pthread_mutex_init(&gw->settings_lock, NULL);
+    gateway__runs_init(gw);
     bx_err err = gateway__auth_init(gw, detail);
     if (err)
         goto fail;
@@ -353,6 +359,20 @@ bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_
         bx_error_set(detail, err, -1, "%s: %s", workspace_db_path(gw->ws), se.message);
         goto fail;
     }
+    gw->tools = tools_registry_new(NULL);
+    if ((err = tools_registry_add_embedded(gw->tools)) != BX_OK) {
+        bx_error_set(detail, err, -1, "cannot load the embedded tools");
+        goto fail;
+    }
+    tools_registry_add_tool_search(gw->tools);
+    if (tools_registry_load_dir(gw->tools, workspace_tools_dir(gw->ws), true) != BX_OK)
+        bx_log(BX_LOG_WARN, "gateway", "cannot follow %s for tools", workspace_tools_dir(gw->ws));
+    if ((err = gateway__hubs_init(gw)) != BX_OK) {
+        bx_error_set(detail, err, -1, "cannot start the event hub");
+        goto fail;
+    }
+    if (gateway__fswatch_start(gw) != BX_OK)
+        bx_log(BX_LOG_WARN, "gateway", "file-change events are off (inotify unavailable)");
     unsigned limit = cfg->connection_limit ? cfg->connection_limit : 4096;
     gw->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, gw, MHD_OPTION_SOCK_ADDR, &addr,
@@ -369,8 +389,13 @@ bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_
     *out_gw = gw;
     return BX_OK;
 fail:
+    gateway__fswatch_stop(gw);
+    gateway__hubs_free(gw);
+    tools_registry_free(gw->tools);
     store_close(gw->st);
     gateway__auth_release(gw);
+    gateway__runs_free(gw);
+    pthread_mutex_destroy(&gw->settings_lock);
     bx_free(gw->host);
     bx_free(gw);
     return err;
@@ -390,9 +415,22 @@ void gateway_stop(gateway *gw)
 {
     if (!gw)
         return;
+    /* Order matters: runs end first (their events reach the hub and the
+     * store), then every stream is resumed and ended — MHD must not be
+     * stopped with suspended connections — then the daemon, then the rest. */
+    gateway__fswatch_stop(gw);
+    gateway__runs_stop(gw);
+    gateway__hubs_close_streams(gw);
+    MHD_quiesce_daemon(gw->daemon);
+    for (int i = 0; i < 200 && __atomic_load_n(&gw->sse_streams, __ATOMIC_RELAXED) > 0; i++)
+        usleep(10000);
     MHD_stop_daemon(gw->daemon);
+    gateway__hubs_free(gw);
+    tools_registry_free(gw->tools);
     store_close(gw->st);
     gateway__auth_release(gw);
+    gateway__runs_free(gw);
+    pthread_mutex_destroy(&gw->settings_lock);
     bx_free(gw->host);
     bx_free(gw);
 }
