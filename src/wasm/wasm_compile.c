@@ -244,6 +244,8 @@ static void mark_label(cc *c) { c->last_dst = NOPOS, c->last_op = NOPOS, c->prev
 
 static bx_err push(cc *c, uint8_t type)
 {
+    if (c->nstk >= WASM__MAX_OPERANDS)
+        return INVALID(c, "operand stack too deep");
     if (c->nstk == c->capstk) {
         c->capstk = c->capstk ? c->capstk * 2 : 64;
         c->stk = bx_realloc(c->stk, c->capstk * sizeof *c->stk);
@@ -412,6 +414,8 @@ static bx_err push_types(cc *c, uint32_t n, const uint8_t *types)
 static bx_err push_ctl(cc *c, uint8_t kind, uint32_t np, const uint8_t *p, uint32_t nr,
                        const uint8_t *r, uint8_t single)
 {
+    if (c->nctl >= WASM__MAX_NESTING)
+        return INVALID(c, "blocks nested too deeply");
     if (c->nctl == c->capctl) {
         c->capctl = c->capctl ? c->capctl * 2 : 16;
         c->ctls = bx_realloc(c->ctls, c->capctl * sizeof *c->ctls);

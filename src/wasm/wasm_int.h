@@ -41,10 +41,12 @@
 #define WASM__MAX_SEGMENTS 100000u
 #define WASM__MAX_PARAMS 1000u
 #define WASM__MAX_LOCALS 50000u
-#define WASM__MAX_BODY_BYTES (16u << 20)
+#define WASM__MAX_BODY_BYTES (8u << 20)
+#define WASM__MAX_NESTING 65536u      /* open blocks/loops/ifs in one body */
+#define WASM__MAX_OPERANDS 1000000u   /* operand-stack height in one body */
 #define WASM__MAX_TABLE_ELEMS 10000000u
 #define WASM__MAX_BR_TABLE 1000000u
-#define WASM__MAX_CODE_WORDS (64u << 20)
+#define WASM__MAX_CODE_WORDS (16u << 20)
 
 typedef struct wasm__functype {
     wasm_functype pub;      /* params/results point into types */

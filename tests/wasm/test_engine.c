@@ -538,6 +538,50 @@ TEST(arbitrary_bytes_never_crash_the_decoder)
     CHECK(wasm_module_new(NULL, 0, NULL, &(wasm_module *){NULL}) != BX_OK);
 }
 
+/* A body of n nested empty blocks (then n ends), as a whole module. */
+static uint8_t *nested_blocks_module(uint32_t n, size_t *out_len)
+{
+    size_t body = 1 + 2 * (size_t)n + n + 1; /* locals, blocks, ends, end */
+    size_t cap = body + 64;
+    uint8_t *m = malloc(cap);
+    size_t k = 0;
+    memcpy(m, "\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0", 18);
+    k = 18;
+    m[k++] = 10; /* code section */
+    uint8_t sz[5], bs[5];
+    size_t nsz = 0, nbs = 0, v = body;
+    do { bs[nbs++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); v >>= 7; } while (v);
+    v = body + nbs + 1;
+    do { sz[nsz++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); v >>= 7; } while (v);
+    memcpy(m + k, sz, nsz), k += nsz;
+    m[k++] = 1;
+    memcpy(m + k, bs, nbs), k += nbs;
+    m[k++] = 0; /* no locals */
+    for (uint32_t i = 0; i < n; i++)
+        m[k++] = 0x02, m[k++] = 0x40;
+    for (uint32_t i = 0; i <= n; i++)
+        m[k++] = 0x0b;
+    *out_len = k;
+    return m;
+}
+
+TEST(implementation_limits_refuse_absurd_bodies)
+{
+    size_t len;
+    uint8_t *ok = nested_blocks_module(1000, &len);
+    wasm_module *m = NULL;
+    bx_error err;
+    CHECK(wasm_module_new(ok, len, &err, &m) == BX_OK);
+    wasm_module_unref(m);
+    free(ok);
+    uint8_t *deep = nested_blocks_module(70000, &len);
+    m = NULL;
+    CHECK(wasm_module_new(deep, len, &err, &m) == BX_INVALID);
+    CHECK(strstr(err.message, "nested too deeply") != NULL);
+    CHECK(m == NULL);
+    free(deep);
+}
+
 TEST(trap_messages_follow_the_spec)
 {
     CHECK_EQ_STR(wasm_trap_str(WASM_TRAP_DIV_ZERO), "integer divide by zero");
