@@ -269,11 +269,15 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
     title.textContent = session.title || 'Untitled';
     agentSel.value = session.agent;
     modelIn.value = session.model;
-    for (const m of session.messages) {
-      renderBlocks(m.role, m.content);
-      totals.input += m.input_tokens || 0;
-      totals.output += m.output_tokens || 0;
-    }
+    for (const m of session.messages) renderBlocks(m.role, m.content);
+    try {
+      const u = await get('/api/usage?group=session&session_id=' + sessionId);
+      for (const r of u.rows) {
+        totals.input += r.input_tokens;
+        totals.output += r.output_tokens;
+        totals.cost += r.cost_usd;
+      }
+    } catch { /* the counter just starts at zero */ }
     showCounter();
     const run = await get(`/api/sessions/${sessionId}/run`).catch(() => ({ active: false }));
     setRunning(run.active);

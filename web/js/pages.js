@@ -185,8 +185,8 @@ export function mountUsage(root) {
         options: { maintainAspectRatio: false, plugins: { legend: { labels: { color } }, title: { display: true, text: 'Tokens by day', color } }, scales },
       }));
       charts.push(new window.Chart(costCanvas, {
-        type: 'line',
-        data: { labels, datasets: [{ label: 'cost (USD)', data: day.rows.map((r) => r.cost_usd), borderColor: '#ffa94d', backgroundColor: '#ffa94d' }] },
+        type: 'bar',
+        data: { labels, datasets: [{ label: 'cost (USD)', data: day.rows.map((r) => r.cost_usd), backgroundColor: '#ffa94d' }] },
         options: { maintainAspectRatio: false, plugins: { legend: { labels: { color } }, title: { display: true, text: 'Cost by day', color } }, scales },
       }));
     } catch (e) { toast(e.message); }

@@ -1,0 +1,11 @@
+# Browser tests: headless Chromium (Debian chromium) driven by playwright-core
+# from web/node_modules, against the real binary and the fake LLM.
+find_program(BX_NODE node)
+if(BX_NODE AND EXISTS /usr/bin/chromium AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/playwright-core)
+  add_test(NAME browser/dashboard COMMAND ${BX_NODE} ${CMAKE_SOURCE_DIR}/tests/browser/dashboard.mjs)
+  set_tests_properties(browser/dashboard PROPERTIES
+    ENVIRONMENT "BX_SOURCE_DIR=${CMAKE_SOURCE_DIR};BX_BINARY_DIR=${CMAKE_BINARY_DIR};BX_BIN=$<TARGET_FILE:boxagnts>"
+    TIMEOUT 300)
+else()
+  message(WARNING "browser tests need node, /usr/bin/chromium and web/node_modules (scripts/install-deps)")
+endif()
