@@ -229,19 +229,23 @@ void io_flush(sh_io *io)
     io->wlen = 0;
 }
 
+/* The fd written last: flushed before another fd is written, so output to
+ * stdout and stderr keeps its order. */
+static sh_io *last_fd_written;
+
 void io_unref(sh_io *io)
 {
     if (!io || --io->refs > 0)
         return;
     io_flush(io);
+    if (io == last_fd_written)
+        last_fd_written = NULL;
     if (io->kind == IO_FD && io->own_fd && io->fd >= 0)
         close(io->fd);
     free(io->buf);
     free(io->wbuf);
     free(io);
 }
-
-static sh_io *last_fd_written;
 
 static void buf_append(sh_io *io, const char *p, size_t n)
 {

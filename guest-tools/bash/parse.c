@@ -1165,7 +1165,8 @@ static node *parse_pipeline(lexer *lx)
     n->u.pipe.n = v.n;
     n->u.pipe.bang = bang;
     n->u.pipe.v = arena_alloc(lx->a, sizeof(node *) * (size_t)(v.n ? v.n : 1));
-    memcpy(n->u.pipe.v, v.v, sizeof(node *) * (size_t)v.n);
+    if (v.n)
+        memcpy(n->u.pipe.v, v.v, sizeof(node *) * (size_t)v.n);
     free(v.v);
     return n;
 }

@@ -38,8 +38,8 @@ check() {
 
 S=$native
 check forkbomb nz "nest" -- $S -c ':(){ :|:& };:'
-check recursion nz "maximum function nesting level" -- $S -c 'f() { f; }; f'
-check mutual nz "maximum function nesting level" -- $S -c 'a() { b; }; b() { a; }; a'
+check recursion nz "nest" -- $S -c 'f() { f; }; f'
+check mutual nz "nest" -- $S -c 'a() { b; }; b() { a; }; a'
 check loop 124 "timeout" -- $S --timeout-ms 300 -c 'while :; do :; done'
 check loop-pipe 124 "timeout" -- $S --timeout-ms 300 -c 'yes | while read l; do :; done'
 check loop-awk 124 "timeout" -- $S --timeout-ms 300 -c 'awk "BEGIN { while (1) x++ }"'
