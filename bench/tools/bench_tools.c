@@ -49,6 +49,7 @@ int main(void)
     tools_registry *reg = tools_registry_new(NULL);
     if (tools_registry_add_embedded(reg) != BX_OK) fprintf(stderr, "warning: an embedded tool failed to load\n");
     tools_ctx ctx = {.root_dir = root};
+    tools_result r0;
 
     /* 1: read 4 KiB */
     char *text = malloc(4096);
@@ -79,6 +80,30 @@ int main(void)
            "(target <= 300 us) checksum %zu\n",
            samples[n / 2] / 1e3, samples[n * 9 / 10] / 1e3, samples[0] / 1e3, n, checksum);
     json_decref(in);
+    /* 1b: a 1 GiB file (mostly a sparse hole) read at an offset under a 16 MiB cap */
+    snprintf(p, sizeof p, "%s/gig.txt", root);
+    int gfd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char line[128];
+    for (int k = 1; k <= 100 && gfd >= 0; k++) {
+        int ln = snprintf(line, sizeof line, "text line %-88d\n", k);
+        if (write(gfd, line, (size_t)ln) != ln) break;
+    }
+    if (gfd >= 0 && lseek(gfd, ((off_t)1 << 30) - 10, SEEK_SET) > 0 && write(gfd, "\nlast one\n", 10) == 10) {
+        close(gfd);
+        tools_ctx big = ctx;
+        big.max_memory = 16u << 20;
+        big.timeout_ms = 600000;
+        in = json_pack("{s:s, s:i, s:i}", "file_path", "gig.txt", "offset", 101, "limit", 5);
+        tools_result_init(&r0);
+        uint64_t t0 = bx_mono_ns();
+        tools_execute(rd, in, &big, &r0);
+        printf("read a 1 GiB file at line 101 with a 16 MiB memory cap: %.0f ms, %s, total_lines %lld\n",
+               (bx_mono_ns() - t0) / 1e6, r0.is_error ? r0.content : "ok",
+               (long long)jx_int(r0.metadata, "total_lines", -1));
+        tools_result_release(&r0);
+        json_decref(in);
+    }
+    unlink(p);
     tools_tool_unref(rd);
 
     if (getenv("BX_BENCH_READ_ONLY")) {
