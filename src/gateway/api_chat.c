@@ -182,6 +182,7 @@ static void run_free(gw_run *r)
 static void run_sink(void *ctx, const json_t *ev)
 {
     gw_run *r = ctx;
+    gateway__sessions_changed(r->gw); /* messages and titles change as a run goes */
     gateway__hub_send(r->gw, r->chan, ev);
     if (r->tap)
         gateway__tap_event(r->tap, ev);
@@ -392,6 +393,7 @@ static enum MHD_Result post_message(gateway_req *req)
     };
     bx_error e;
     bx_err err = gateway__run_start(req->gw, &o, &e);
+    gateway__sessions_changed(req->gw);
     if (!err && (model || agent)) {
         /* The session remembers the picker's last choice once it worked. */
         store_session_fields f = {.agent = agent ? o.agent : NULL, .model = model ? o.model : NULL};

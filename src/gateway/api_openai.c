@@ -308,6 +308,7 @@ static enum MHD_Result chat_completions(gateway_req *req)
     store_session_fields f = {.title = title, .agent = agent,
                               .model = jx_str(jx_obj(jx_obj(settings, "agents"), agent), "model",
                                               jx_str(settings, "default_model", ""))};
+    gateway__sessions_changed(gw);
     bx_err err = store_session_create(gw->st, &f, sid, &e);
     if (err) {
         r = gateway__send_bx_error(req, err, &e);

@@ -1,5 +1,11 @@
 /* api_sessions.c: sessions, their messages and tool calls over the store.
- * Content blocks are stored as JSON text and returned as JSON values. */
+ * Content blocks are stored as JSON text and returned as JSON values.
+ *
+ * The sessions list is the dashboard's most frequent request, so its pages
+ * are cached as finished JSON, keyed by the query: an entry is used while
+ * no session changed through this server (gw->sessions_gen: routes here
+ * and every run event bump it) and for at most one second, which bounds
+ * how long a write by another process (`boxagnts run`) can go unseen. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,12 +36,104 @@ static bool parse_limit(gateway_req *req, const char *key, size_t max, size_t *o
     return true;
 }
 
+#define LIST_CACHE_SLOTS 8
+#define LIST_CACHE_TTL_NS 1000000000ull
+
+struct gateway__list_cache {
+    pthread_mutex_t lock;
+    struct {
+        char key[160];
+        uint64_t gen, at_ns;
+        char *body; /* malloc'd JSON (jansson's allocator) */
+        size_t len;
+    } slot[LIST_CACHE_SLOTS];
+    unsigned next;
+};
+
+void gateway__sessions_changed(gateway *gw)
+{
+    __atomic_fetch_add(&gw->sessions_gen, 1, __ATOMIC_RELEASE);
+}
+
+void gateway__list_cache_init(gateway *gw)
+{
+    gw->list_cache = bx_calloc(1, sizeof *gw->list_cache);
+    pthread_mutex_init(&gw->list_cache->lock, NULL);
+}
+
+void gateway__list_cache_free(gateway *gw)
+{
+    gateway__list_cache *c = gw->list_cache;
+    if (!c)
+        return;
+    for (unsigned i = 0; i < LIST_CACHE_SLOTS; i++)
+        free(c->slot[i].body);
+    pthread_mutex_destroy(&c->lock);
+    bx_free(c);
+    gw->list_cache = NULL;
+}
+
+/* Answers from the cache when it can; false when the caller must build. */
+static bool list_from_cache(gateway_req *req, const char *key, uint64_t gen,
+                            enum MHD_Result *out_r)
+{
+    gateway__list_cache *c = req->gw->list_cache;
+    uint64_t now = bx_mono_ns();
+    char *copy = NULL;
+    size_t len = 0;
+    pthread_mutex_lock(&c->lock);
+    for (unsigned i = 0; i < LIST_CACHE_SLOTS; i++) {
+        if (c->slot[i].body && c->slot[i].gen == gen && now - c->slot[i].at_ns < LIST_CACHE_TTL_NS &&
+            strcmp(c->slot[i].key, key) == 0) {
+            len = c->slot[i].len;
+            copy = malloc(len);
+            if (copy)
+                memcpy(copy, c->slot[i].body, len);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (!copy)
+        return false;
+    *out_r = gateway__send_bytes(req, MHD_HTTP_OK, "application/json", copy, len, true);
+    return true;
+}
+
+static void list_to_cache(gateway *gw, const char *key, uint64_t gen, const char *body)
+{
+    gateway__list_cache *c = gw->list_cache;
+    size_t len = strlen(body);
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, body, len + 1);
+    pthread_mutex_lock(&c->lock);
+    unsigned i = c->next++ % LIST_CACHE_SLOTS;
+    free(c->slot[i].body);
+    snprintf(c->slot[i].key, sizeof c->slot[i].key, "%s", key);
+    c->slot[i].gen = gen;
+    c->slot[i].at_ns = bx_mono_ns();
+    c->slot[i].body = copy;
+    c->slot[i].len = len;
+    pthread_mutex_unlock(&c->lock);
+}
+
 static enum MHD_Result list_sessions(gateway_req *req)
 {
     size_t limit;
     if (!parse_limit(req, "limit", STORE_MAX_PAGE, &limit))
         return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
                                    "limit must be an integer from 1 to %d", STORE_MAX_PAGE);
+    const char *cursor = gateway__query(req, "cursor");
+    char key[160];
+    bool cacheable = !cursor || strlen(cursor) < 100;
+    uint64_t gen = __atomic_load_n(&req->gw->sessions_gen, __ATOMIC_ACQUIRE);
+    enum MHD_Result cr;
+    if (cacheable) {
+        snprintf(key, sizeof key, "%zu|%s", limit, cursor ? cursor : "");
+        if (list_from_cache(req, key, gen, &cr))
+            return cr;
+    }
     store_session_list l = {0};
     bx_error e;
     bx_err err = store_sessions_list(req->gw->st, limit, gateway__query(req, "cursor"), &l, &e);
@@ -47,7 +145,13 @@ static enum MHD_Result list_sessions(gateway_req *req)
     json_t *body = json_pack("{s:o,s:s?}", "sessions", arr, "next_cursor",
                              l.next_cursor[0] ? l.next_cursor : NULL);
     store_session_list_release(&l);
-    return gateway__send_json(req, MHD_HTTP_OK, body);
+    char *text = jx_dumps(body);
+    json_decref(body);
+    if (!text)
+        return MHD_NO;
+    if (cacheable)
+        list_to_cache(req->gw, key, gen, text);
+    return gateway__send_bytes(req, MHD_HTTP_OK, "application/json", text, strlen(text), true);
 }
 
 /* Checks that optional string fields are strings when present. */
@@ -93,6 +197,7 @@ static enum MHD_Result create_session(gateway_req *req)
         f.model = jx_str(settings, "default_model", "");
     char id[37];
     bx_error e;
+    gateway__sessions_changed(req->gw);
     bx_err err = store_session_create(req->gw->st, &f, id, &e);
     if (err) {
         r = gateway__send_bx_error(req, err, &e);
@@ -160,7 +265,8 @@ static enum MHD_Result patch_session(gateway_req *req)
     if (bad)
         r = gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
                                 "title, agent and model must be strings");
-    else if ((err = store_session_update(req->gw->st, req->params[0], &f, &e)))
+    else if (gateway__sessions_changed(req->gw),
+             (err = store_session_update(req->gw->st, req->params[0], &f, &e)))
         r = gateway__send_bx_error(req, err, &e);
     json_decref(body);
     if (bad || err)
@@ -176,6 +282,7 @@ static enum MHD_Result patch_session(gateway_req *req)
 static enum MHD_Result delete_session(gateway_req *req)
 {
     bx_error e;
+    gateway__sessions_changed(req->gw);
     bx_err err = store_session_delete(req->gw->st, req->params[0], &e);
     if (err)
         return gateway__send_bx_error(req, err, &e);
@@ -198,6 +305,7 @@ static enum MHD_Result fork_session(gateway_req *req)
     }
     char id[37];
     bx_error e;
+    gateway__sessions_changed(req->gw);
     bx_err err = store_session_fork(req->gw->st, req->params[0],
                                     (int64_t)json_integer_value(at), title, id, &e);
     json_decref(body);

@@ -24,6 +24,7 @@ typedef struct gateway__hubs gateway__hubs;
 typedef struct gateway__chan gateway__chan;
 typedef struct gateway__fswatch gateway__fswatch;
 typedef struct gw_run gw_run;
+typedef struct gateway__list_cache gateway__list_cache;
 
 struct gateway {
     struct MHD_Daemon *daemon;
@@ -48,6 +49,8 @@ struct gateway {
     int runs_live;             /* run threads not yet finished */
     int sse_streams;           /* open SSE responses (atomic) */
     gateway__fswatch *fswatch; /* file-change events (fswatch.c) */
+    uint64_t sessions_gen;     /* bumped on any session change (atomic) */
+    gateway__list_cache *list_cache; /* finished GET /api/sessions pages */
 };
 
 typedef enum gateway_auth {
@@ -98,6 +101,8 @@ enum MHD_Result gateway__send_bytes(gateway_req *req, unsigned status, const cha
  * NULL (the handler then returns the MHD result in *out_result). */
 json_t *gateway__body_object(gateway_req *req, enum MHD_Result *out_result);
 const char *gateway__query(gateway_req *req, const char *key);
+/* A positive integer from the environment (tuning for benchmarks), else def. */
+size_t gateway__env_size(const char *name, size_t def);
 
 /* The dashboard's files (static.c); public. */
 enum MHD_Result gateway__serve_static(gateway_req *req);
@@ -144,6 +149,14 @@ enum MHD_Result gateway__sse_serve(gateway_req *req, const char *channel, bool p
                                    bool has_last_id, int64_t last_id);
 /* Last-Event-ID header, or ?last_event_id=. */
 bool gateway__parse_last_event_id(gateway_req *req, int64_t *out_id);
+
+/* ------------------------------------------------------- api_sessions.c */
+
+/* Something about sessions changed (call before the write): the cached
+ * session lists are stale. */
+void gateway__sessions_changed(gateway *gw);
+void gateway__list_cache_init(gateway *gw);
+void gateway__list_cache_free(gateway *gw);
 
 /* ----------------------------------------------------------- api_chat.c */
 

@@ -7,6 +7,7 @@
  * everywhere: {"error": {"code": "...", "message": "..."}} with a real status. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -302,6 +303,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* --------------------------------------------------------------- daemon */
 
+/* A tuning knob from the environment (benchmarks), else def. */
+size_t gateway__env_size(const char *name, size_t def)
+{
+    const char *v = getenv(name);
+    char *end;
+    unsigned long long n = v ? strtoull(v, &end, 10) : 0;
+    return v && *v && !*end && n > 0 && n < (1ull << 30) ? (size_t)n : def;
+}
+
 bool gateway_host_is_loopback(const char *host)
 {
     if (strcmp(host, "localhost") == 0)
@@ -351,6 +361,7 @@ bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_
     gw->started_ns = bx_mono_ns();
     pthread_mutex_init(&gw->settings_lock, NULL);
     gateway__runs_init(gw);
+    gateway__list_cache_init(gw);
     bx_err err = gateway__auth_init(gw, detail);
     if (err)
         goto fail;
@@ -378,7 +389,8 @@ bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, gw, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw, MHD_OPTION_CONNECTION_LIMIT, limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_END);
+        gateway__env_size("BOXAGNTS_GW_CONN_MEM", 24 * 1024), MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)gateway__env_size("BOXAGNTS_GW_THREADS", 2), MHD_OPTION_END);
     if (!gw->daemon) {
         err = bx_error_set(detail, BX_IO, -1, "cannot listen on %s:%d (in use, or not permitted)",
                            cfg->host, cfg->port);
@@ -395,6 +407,7 @@ fail:
     store_close(gw->st);
     gateway__auth_release(gw);
     gateway__runs_free(gw);
+    gateway__list_cache_free(gw);
     pthread_mutex_destroy(&gw->settings_lock);
     bx_free(gw->host);
     bx_free(gw);
@@ -430,6 +443,7 @@ void gateway_stop(gateway *gw)
     store_close(gw->st);
     gateway__auth_release(gw);
     gateway__runs_free(gw);
+    gateway__list_cache_free(gw);
     pthread_mutex_destroy(&gw->settings_lock);
     bx_free(gw->host);
     bx_free(gw);

@@ -20,6 +20,12 @@ ROUTES = [
     ("GET", "/api/skills"), ("GET", "/api/skills/s"), ("PUT", "/api/skills/s"),
     ("DELETE", "/api/skills/s"), ("GET", "/api/usage"), ("GET", "/api/audit"),
     ("GET", "/api/whoami"), ("POST", "/api/logout"),
+    ("POST", "/api/sessions/x/messages"), ("GET", "/api/sessions/x/events"),
+    ("GET", "/api/sessions/x/run"), ("POST", "/api/sessions/x/cancel"),
+    ("POST", "/api/sessions/x/approve"), ("POST", "/api/sessions/x/deny"),
+    ("POST", "/api/sessions/x/answer"), ("POST", "/api/sessions/x/mode"),
+    ("GET", "/api/files/events"), ("GET", "/api/tools"), ("GET", "/api/tools/read"),
+    ("PUT", "/api/tools/read"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models"),
 ]
 
 srv = None
@@ -61,6 +67,23 @@ def every_api_route_needs_the_token():
     assert st == 200
     st, _, page = raw("GET", "/login", {"Host": f"127.0.0.1:{s.port}"})
     assert st == 200 and b"<form" in page
+    assert b"<script>" not in page and b"/js/login.js" in page  # no inline script (CSP)
+    for path in ("/", "/login.html", "/js/main.js", "/js/login.js", "/app.css", "/vendor/marked.js",
+                 "/vendor/purify.js", "/vendor/highlight.js", "/vendor/chart.js"):
+        st, _, _ = raw("GET", path, {"Host": f"127.0.0.1:{s.port}"})
+        assert st == 200, (path, st)  # static assets need no token
+
+
+@test
+def static_pages_carry_a_strict_csp():
+    s = server()
+    st, hdrs, _ = s.request("GET", "/login")
+    csp = hdrs["Content-Security-Policy"]
+    assert st == 200 and "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert hdrs["X-Frame-Options"] == "DENY"
+    st, hdrs, _ = s.request("GET", "/chat/some-client-route")
+    assert st == 200 and hdrs["Content-Type"].startswith("text/html")
+    assert "Access-Control-Allow-Origin" not in hdrs
 
 
 @test
@@ -272,6 +295,23 @@ def settings_agents_keys_agents_md_skills():
     assert st == 400
     st, b = s.api("GET", "/api/audit?limit=5")
     assert st == 200 and b["entries"] == []
+
+
+@test
+def session_list_cache_sees_every_change():
+    s = server()
+    st, a = s.api("POST", "/api/sessions", body={"title": "cache-1"})
+    st, l1 = s.api("GET", "/api/sessions?limit=5")
+    assert l1["sessions"][0]["id"] == a["id"]
+    st, _ = s.api("PATCH", f"/api/sessions/{a['id']}", body={"title": "cache-renamed"})
+    st, l2 = s.api("GET", "/api/sessions?limit=5")
+    assert l2["sessions"][0]["title"] == "cache-renamed", l2["sessions"][0]
+    st, b = s.api("POST", "/api/sessions", body={"title": "cache-2"})
+    st, l3 = s.api("GET", "/api/sessions?limit=5")
+    assert l3["sessions"][0]["id"] == b["id"]
+    st, _ = s.api("DELETE", f"/api/sessions/{b['id']}")
+    st, l4 = s.api("GET", "/api/sessions?limit=5")
+    assert b["id"] not in [x["id"] for x in l4["sessions"]]
 
 
 @test
