@@ -9,3 +9,14 @@ if(BX_NODE AND EXISTS /usr/bin/chromium AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_
 else()
   message(WARNING "browser tests need node, /usr/bin/chromium and web/node_modules (scripts/install-deps)")
 endif()
+
+# Gateway benchmarks (figures only, never part of ctest):
+# cmake --build build --target bench-gateway
+find_program(BX_PYTHON3 python3)
+if(BX_PYTHON3 AND NOT TARGET bench-gateway)
+  add_custom_target(bench-gateway
+    COMMAND ${CMAKE_COMMAND} -E env BX_BIN=$<TARGET_FILE:boxagnts>
+            ${BX_PYTHON3} ${CMAKE_SOURCE_DIR}/bench/gateway/bench.py
+    DEPENDS boxagnts USES_TERMINAL
+    COMMENT "gateway benchmarks: sessions req/s (wrk), 1,000 idle SSE streams, event latency")
+endif()
