@@ -16,22 +16,17 @@ foreach(t IN LISTS _bx_sdk_tests)
     ENVIRONMENT "BX_SOURCE_DIR=${CMAKE_SOURCE_DIR}" TIMEOUT 300)
 endforeach()
 
-# The JSON fuzz target: its committed corpus is replayed as a normal test;
-# with -DBX_FUZZ=ON (clang) the libFuzzer binary is built too.
-add_executable(tools_fuzz_json_replay ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_json.c
-               ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/replay.c ${BX_SDK_DIR}/json.c)
-target_include_directories(tools_fuzz_json_replay PRIVATE ${BX_SDK_DIR})
-target_compile_options(tools_fuzz_json_replay PRIVATE ${BX_WARNINGS})
-target_link_libraries(tools_fuzz_json_replay PRIVATE m)
-add_test(NAME tools/fuzz_json_corpus COMMAND tools_fuzz_json_replay
-         ${CMAKE_SOURCE_DIR}/tests/tools/corpus/json)
-if(BX_FUZZ)
-  add_executable(fuzz_guest_json ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_json.c ${BX_SDK_DIR}/json.c)
-  target_include_directories(fuzz_guest_json PRIVATE ${BX_SDK_DIR})
-  target_compile_options(fuzz_guest_json PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_options(fuzz_guest_json PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_libraries(fuzz_guest_json PRIVATE m)
-endif()
+# Fuzz targets of the guest sdk and web_fetch's HTML converter, through the
+# project's one mechanism (cmake/fuzz.cmake): the committed corpora are
+# replayed by ctest (fuzz/guest_*), `make fuzz` runs libFuzzer on them.
+bx_fuzz_target(guest_json SOURCES ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_json.c ${BX_SDK_DIR}/json.c
+               INCLUDES ${BX_SDK_DIR} LIBS m CORPUS ${CMAKE_SOURCE_DIR}/tests/tools/corpus/json)
+bx_fuzz_target(guest_regex SOURCES ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_regex.c ${BX_SDK_DIR}/regex.c
+               INCLUDES ${BX_SDK_DIR} CORPUS ${CMAKE_SOURCE_DIR}/tests/tools/corpus/regex)
+bx_fuzz_target(guest_html SOURCES ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_html.c
+               ${CMAKE_SOURCE_DIR}/guest-tools/web_fetch/html.c ${BX_SDK_DIR}/json.c
+               INCLUDES ${BX_SDK_DIR} ${CMAKE_SOURCE_DIR}/guest-tools/web_fetch LIBS m
+               CORPUS ${CMAKE_SOURCE_DIR}/tests/tools/corpus/html)
 
 # Guest-program internals tested natively (no WASI needed).
 add_executable(tools_guest_test_html ${CMAKE_SOURCE_DIR}/tests/tools/guest/test_html.c
@@ -67,30 +62,6 @@ if(TARGET bx_tools)
   set_tests_properties(tools/net_web_fetch PROPERTIES TIMEOUT 120)
   add_dependencies(tools_test_registry guest_hello guest_tools_helpy)
 endif()
-
-# The regex and HTML fuzz targets, replayed like the JSON one.
-foreach(_fz regex html)
-  set(_extra ${BX_SDK_DIR}/regex.c)
-  set(_inc ${BX_SDK_DIR})
-  if(_fz STREQUAL "html")
-    set(_extra ${CMAKE_SOURCE_DIR}/guest-tools/web_fetch/html.c ${BX_SDK_DIR}/json.c)
-    list(APPEND _inc ${CMAKE_SOURCE_DIR}/guest-tools/web_fetch)
-  endif()
-  add_executable(tools_fuzz_${_fz}_replay ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_${_fz}.c
-                 ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/replay.c ${_extra})
-  target_include_directories(tools_fuzz_${_fz}_replay PRIVATE ${_inc})
-  target_compile_options(tools_fuzz_${_fz}_replay PRIVATE ${BX_WARNINGS})
-  target_link_libraries(tools_fuzz_${_fz}_replay PRIVATE m)
-  add_test(NAME tools/fuzz_${_fz}_corpus COMMAND tools_fuzz_${_fz}_replay
-           ${CMAKE_SOURCE_DIR}/tests/tools/corpus/${_fz})
-  if(BX_FUZZ)
-    add_executable(fuzz_guest_${_fz} ${CMAKE_SOURCE_DIR}/tests/tools/fuzz/fuzz_${_fz}.c ${_extra})
-    target_include_directories(fuzz_guest_${_fz} PRIVATE ${_inc})
-    target_compile_options(fuzz_guest_${_fz} PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_options(fuzz_guest_${_fz} PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_libraries(fuzz_guest_${_fz} PRIVATE m)
-  endif()
-endforeach()
 
 # Guests that declare a level and then try to exceed it (the grant tests).
 file(GLOB _bx_sdk_guest CONFIGURE_DEPENDS ${BX_SDK_DIR}/*.c)
