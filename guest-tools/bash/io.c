@@ -715,11 +715,51 @@ int uf_line(ucmd *u, ufiles *f, const char **p, size_t *n)
     return io_line(f->cur, p, n);
 }
 
+/* GNU-style permutation: an option after operands ("sort f -o f", "grep x
+ * f -n") is moved in front of them, with its separate argument if any. */
+static bool needs_arg(const char *a, const char *spec, const char *const *longs)
+{
+    if (a[1] == '-') {
+        const char *name = a + 2;
+        if (strchr(name, '='))
+            return false;
+        for (int i = 0; longs && longs[i]; i++) {
+            const char *sep = strpbrk(longs[i], ":=");
+            if ((size_t)(sep - longs[i]) == strlen(name) && strncmp(longs[i], name, strlen(name)) == 0)
+                return *sep == ':';
+        }
+        return false;
+    }
+    for (const char *p = a + 1; *p; p++) {
+        const char *s = strchr(spec, *p);
+        if (s && s[1] == ':')
+            return p[1] == 0; /* the argument is the next word */
+    }
+    return false;
+}
+
+static void permute(ucmd *u, uopt *o, const char *spec, const char *const *longs)
+{
+    int j = o->ind;
+    while (j < u->argc && !(u->argv[j][0] == '-' && u->argv[j][1]))
+        j++;
+    if (j >= u->argc || j == o->ind || strcmp(u->argv[j], "--") == 0)
+        return;
+    int take = needs_arg(u->argv[j], spec, longs) && j + 1 < u->argc ? 2 : 1;
+    char *moved[2] = {u->argv[j], take == 2 ? u->argv[j + 1] : NULL};
+    memmove(u->argv + o->ind + take, u->argv + o->ind, sizeof(char *) * (size_t)(j - o->ind));
+    u->argv[o->ind] = moved[0];
+    if (take == 2)
+        u->argv[o->ind + 1] = moved[1];
+}
+
 int uopt_next(ucmd *u, uopt *o, const char *spec, const char *const *longs)
 {
     if (o->ind == 0)
         o->ind = 1;
     o->arg = NULL;
+    if (o->pos == 0 && o->ind < u->argc && !(u->argv[o->ind][0] == '-' && u->argv[o->ind][1]))
+        permute(u, o, spec, longs);
     if (o->pos == 0) {
         if (o->ind >= u->argc)
             return 0;

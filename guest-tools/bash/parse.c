@@ -1011,6 +1011,46 @@ static node *parse_cond(lexer *lx)
             }
             w->text = lx->text;
             w->line = lx->tline;
+            if (strcmp(lx->text, "=~") == 0 && !lx->have) {
+                /* the regex operand may hold ( ) | < > unquoted: take the
+                 * raw text up to blank space outside parentheses */
+                pv_push(&ws, w);
+                while (lx->i < lx->n && (lx->s[lx->i] == ' ' || lx->s[lx->i] == '\t'))
+                    lx->i++;
+                size_t b = lx->i, i = lx->i;
+                int depth = 0;
+                while (i < lx->n) {
+                    char c = lx->s[i];
+                    if (c == '\\' && i + 1 < lx->n) {
+                        i += 2;
+                    } else if (c == '\'') {
+                        i = skip_squote(lx, i + 1);
+                    } else if (c == '"') {
+                        i = skip_dquote(lx, i + 1);
+                    } else if (c == '$') {
+                        i = skip_dollar(lx, i + 1);
+                        if (i < lx->n && i > 0 && lx->s[i - 1] == '$')
+                            continue;
+                    } else if (c == '(') {
+                        depth++;
+                        i++;
+                    } else if (c == ')' && depth > 0) {
+                        depth--;
+                        i++;
+                    } else if (depth == 0 && (c == ' ' || c == '\t' || c == '\n' || c == ';' ||
+                                              c == '&' || c == ')')) {
+                        break;
+                    } else {
+                        i++;
+                    }
+                }
+                word *r = xmalloc(sizeof *r);
+                r->text = arena_strndup(lx->a, lx->s + b, i - b);
+                r->line = lx->line;
+                lx->i = i;
+                pv_push(&ws, r);
+                continue;
+            }
         } else {
             /* operators inside [[ ]] are kept as marked words */
             w->text = (char *)tok_names[t];
