@@ -32,6 +32,16 @@ V_UN = [
 V_SHIFT = ['i8x16.shl', 'i8x16.shr_s', 'i16x8.shr_u', 'i32x4.shl', 'i64x2.shr_s', 'i64x2.shl']
 V_TEST = ['v128.any_true', 'i8x16.all_true', 'i16x8.bitmask', 'i32x4.all_true',
           'i64x2.bitmask', 'i8x16.bitmask']
+# Float ops may produce NaNs whose bits the spec leaves open; they are
+# wrapped so that a NaN lane becomes one fixed pattern (see canon()).
+F32_BIN = ['f32x4.add', 'f32x4.sub', 'f32x4.mul', 'f32x4.div', 'f32x4.min', 'f32x4.max']
+F64_BIN = ['f64x2.add', 'f64x2.sub', 'f64x2.mul', 'f64x2.div', 'f64x2.min', 'f64x2.max']
+F32_UN = ['f32x4.sqrt', 'f32x4.ceil', 'f32x4.floor', 'f32x4.trunc', 'f32x4.nearest',
+          'f32x4.convert_i32x4_s', 'f32x4.convert_i32x4_u', 'f32x4.demote_f64x2_zero']
+F64_UN = ['f64x2.sqrt', 'f64x2.ceil', 'f64x2.floor', 'f64x2.trunc', 'f64x2.nearest',
+          'f64x2.convert_low_i32x4_s', 'f64x2.convert_low_i32x4_u', 'f64x2.promote_low_f32x4']
+TRUNC_SAT = ['i32x4.trunc_sat_f32x4_s', 'i32x4.trunc_sat_f32x4_u',
+             'i32x4.trunc_sat_f64x2_s_zero', 'i32x4.trunc_sat_f64x2_u_zero']
 LOADS = ['v128.load', 'v128.load8x8_s', 'v128.load16x4_u', 'v128.load32x2_s',
          'v128.load8_splat', 'v128.load16_splat', 'v128.load32_splat', 'v128.load64_splat',
          'v128.load32_zero', 'v128.load64_zero']
@@ -42,11 +52,13 @@ LANE_STORES = [('v128.store8_lane', 16), ('v128.store16_lane', 8), ('v128.store3
 
 
 class Func:
-    """Locals: nv v128 (params first, if any), then ni i32, then one i32
-    counter per generated loop (so nested loops never share a counter)."""
+    """Locals: nv v128 (params first, if any), one v128 scratch, then ni
+    i32, then one i32 counter per generated loop (so nested loops never
+    share a counter)."""
 
     def __init__(self, rng, nv, ni, calls=True, can_return=True):
         self.r, self.nv, self.ni = rng, nv, ni
+        self.scratch = nv
         self.calls, self.can_return = calls, can_return
         self.labels = 0
         self.loops = 0
@@ -59,11 +71,27 @@ class Func:
         return self.r.randrange(self.nv)
 
     def i32_local(self):
-        return self.nv + self.r.randrange(self.ni)
+        return self.nv + 1 + self.r.randrange(self.ni)
+
+    def counter(self):
+        c = self.nv + 1 + self.ni + self.loops
+        self.loops += 1
+        return c
 
 
-def vconst(r):
-    k = r.random()
+def canon(f, shape, expr):
+    """expr with every NaN lane (as f32x4 or f64x2) replaced by the
+    positive canonical NaN. The scratch local holds expr meanwhile; nested
+    uses are safe because the inner one completes before the outer tee."""
+    nan = ('(v128.const i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000)' if shape == 'f32x4'
+           else '(v128.const i64x2 0x7ff8000000000000 0x7ff8000000000000)')
+    return '(v128.bitselect %s (local.tee %d %s) (%s.ne (local.get %d) (local.get %d)))' % (
+        nan, f.scratch, expr, shape, f.scratch, f.scratch)
+
+
+def vconst(r, k=None):
+    if k is None:
+        k = r.random()
     if k < 0.3:
         return '(v128.const i32x4 %s)' % ' '.join('0x%08x' % r.getrandbits(32) for _ in range(4))
     if k < 0.5:
@@ -73,10 +101,12 @@ def vconst(r):
         return '(v128.const i64x2 %s)' % ' '.join('0x%016x' % r.getrandbits(64) for _ in range(2))
     if k < 0.85:
         return '(v128.const f32x4 %s)' % ' '.join(
-            r.choice(['0', '-0', '1.5', '-inf', 'inf', 'nan', '-nan:0x200000', '3.4e38'])
+            r.choice(['0', '-0', '1.5', '-2.5', '0.5', '-0.5', '3e9', '-4e9', '0x1p-149', '-inf',
+                      'inf', 'nan', '-nan:0x200000', '3.4e38', '16777217'])
             for _ in range(4))
     return '(v128.const f64x2 %s)' % ' '.join(
-        r.choice(['0', '-0', '1.5', '-inf', 'nan:0x4', '1e300']) for _ in range(2))
+        r.choice(['0', '-0', '1.5', '2.5', '-0.5', '4294967295.5', '-2147483648.9', '1e300',
+                  '0x1p-1074', '3.4028235677973366e38', '-inf', 'nan:0x4']) for _ in range(2))
 
 
 def addr(f, d):
@@ -95,7 +125,24 @@ def gen_v128(f, d):
     d -= 1
     V = lambda: gen_v128(f, d)
     I = lambda: gen_i32(f, d)
-    k = r.randrange(25)
+    k = r.randrange(28)
+    # float operands: often a constant of the op's own shape (ties, zeros,
+    # bounds), else any v128
+    FV = lambda shape: (vconst(r, 0.8 if shape == 'f32x4' else 0.9) if r.random() < 0.5
+                        else V())
+    if k == 25:
+        if r.random() < 0.5:
+            op = r.choice(F32_BIN + F64_BIN)
+            return canon(f, op[:5], '(%s %s %s)' % (op, FV(op[:5]), FV(op[:5])))
+        op = r.choice(F32_UN + F64_UN)
+        src = 'f64x2' if op.endswith('f64x2_zero') else 'f32x4' if op.endswith(
+            'f32x4') else op[:5]
+        return canon(f, op[:5], '(%s %s)' % (op, FV(src)))
+    if k == 26:
+        op = r.choice(TRUNC_SAT)
+        return '(%s %s)' % (op, FV('f64x2' if 'f64x2' in op else 'f32x4'))
+    if k == 27:
+        k = 3
     if k in (15, 16, 20) and not f.calls:
         k = 3
     if k == 0:
@@ -151,8 +198,7 @@ def gen_v128(f, d):
     if k == 19:
         l = f.label()
         acc = f.v128_local()
-        c = f.nv + f.ni + f.loops
-        f.loops += 1
+        c = f.counter()
         return ('(block (result v128) (local.set %d (i32.const %d)) (loop %s (local.set %d '
                 '(i8x16.add (local.get %d) %s)) (br_if %s (i32.ne (local.tee %d (i32.sub '
                 '(local.get %d) (i32.const 1))) (i32.const 0)))) (local.get %d))' % (
@@ -249,7 +295,7 @@ def generate(seed):
            '  (table 2 funcref) (elem (i32.const 0) $h1 $h2)']
     h1 = Func(r, 2, 2, calls=False, can_return=False)
     body = gen_v128(h1, 3)
-    out.append('  (func $h1 (type $t1) (local i32 i32) (local %s) %s)' % (
+    out.append('  (func $h1 (type $t1) (local v128 i32 i32) (local %s) %s)' % (
         ' '.join(['i32'] * h1.loops), body))
     out.append('  (func $h2 (type $t1) (i8x16.sub (local.get 1) (local.get 0)))')
     out.append('  (func $h0 (param v128 i32 v128 f64) (result v128 i64 v128) (local v128) '
@@ -261,7 +307,7 @@ def generate(seed):
         stmts = ' '.join(gen_stmt(f, depth) for _ in range(r.randrange(0, 4)))
         res = ' '.join([gen_v128(f, depth), gen_i32(f, depth - 1), gen_v128(f, depth),
                         gen_i64(f, depth - 1)])
-        out.append('  (func (export "f%d") (result v128 i32 v128 i64) (local %s) (local %s) '
+        out.append('  (func (export "f%d") (result v128 i32 v128 i64) (local %s v128) (local %s) '
                    '(local %s) %s %s)' % (i, ' '.join(['v128'] * f.nv), ' '.join(['i32'] * f.ni),
                                            ' '.join(['i32'] * f.loops), stmts, res))
     out.append('  (func (export "state") (result v128 v128 %s) (global.get $g0) (global.get $g1) '
