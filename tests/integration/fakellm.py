@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -34,12 +35,21 @@ class Fake:
         self.proc.wait()
 
 
+def drain(srv):
+    """Keeps reading the server's log so a chatty run never fills the pipe."""
+    def loop():
+        for line in srv.proc.stderr:
+            srv.log.append(line)
+    threading.Thread(target=loop, daemon=True).start()
+
+
 def chat_server(fake, workspace=None, env=None):
     """A gateway whose default model is openai/gpt-4o on the fake."""
     e = {"OPENAI_BASE_URL": fake.base + "/v1", "OPENAI_API_KEY": "sk-test",
          "BOXAGNTS_SSE_HEARTBEAT_MS": "500"}
     e.update(env or {})
     s = Server(workspace=workspace, env=e)
+    drain(s)
     st, b = s.api("PATCH", "/api/settings", body={"default_model": "openai/gpt-4o"})
     assert st == 200, b
     return s

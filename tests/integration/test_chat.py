@@ -5,6 +5,7 @@ sessions, tools enable/disable, file-change events and the OpenAI-compatible
 endpoint."""
 import json
 import os
+import sys
 import threading
 import time
 
@@ -326,8 +327,40 @@ def openai_compatible_chat_completions():
     assert st == 200 and {"build", "plan", "explore"} <= {m["id"] for m in b["data"]}
 
 
+@test
+def shutdown_with_open_streams_and_a_held_run_is_clean():
+    s = chat_server(fake)
+    try:
+        st, b = s.api("POST", "/api/sessions", body={})
+        sid = b["id"]
+        streams = [SSE(s, f"/api/sessions/{sid}/events") for _ in range(5)]
+        files = SSE(s, "/api/files/events")
+        fake.script({"turns": [{"text": "held", "fault": {"type": "hold", "after_events": 1, "max_s": 60}}]})
+        st, b = s.api("POST", f"/api/sessions/{sid}/messages", body={"content": "hold"})
+        assert st == 202
+        streams[0].until("run_start")
+    finally:
+        t0 = time.time()
+        rc = s.stop()
+    assert rc == 0, (rc, "".join(s.log)[-2000:])
+    assert time.time() - t0 < 10
+    # every stream ended (not cut mid-frame) and saw the run end as cancelled
+    evs = streams[1].until("run_end")
+    assert evs and evs[-1][2]["outcome"] == "cancelled", evs[-3:]
+    files.close()
+
+
+def stop_checked():
+    """The server must exit 0 (under ASan/LSan: no error, no leak)."""
+    rc = srv.stop()
+    fake.stop()
+    log = "".join(srv.log)
+    if rc != 0 or "Sanitizer" in log or "runtime error" in log:
+        print(f"FAIL the server exited {rc}:\n{log[-6000:]}")
+        sys.exit(1)
+
+
 try:
     run_all()
 finally:
-    srv.stop()
-    fake.stop()
+    stop_checked()
