@@ -429,6 +429,31 @@ TEST(skill_load_with_arguments_and_allow_list)
     scenario_release(&sc);
 }
 
+TEST(skill_errors_and_listing_and_no_one_to_ask)
+{
+    scenario sc;
+    REQUIRE(scenario_init(&sc, "{\"turns\":[{\"tool_calls\":["
+                               "{\"id\":\"k1\",\"name\":\"skill\",\"arguments\":{}},"
+                               "{\"id\":\"k2\",\"name\":\"skill\",\"arguments\":{\"name\":\"nope\"}},"
+                               "{\"id\":\"k3\",\"name\":\"skill\",\"arguments\":{\"name\":\"greet\"}},"
+                               "{\"id\":\"k4\",\"name\":\"ask_user\",\"arguments\":{\"question\":\"anyone?\"}}]},"
+                               TEXT("ok") "]}", NULL));
+    char p[256];
+    snprintf(p, sizeof(p), "%s/extensions/skills/greet", sc.dir);
+    REQUIRE(bx_mkdirs(p, 0755) == BX_OK);
+    snprintf(p, sizeof(p), "%s/extensions/skills/greet/SKILL.md", sc.dir);
+    write_text(p, "---\nname: greet\ndescription: Greets someone\n---\nHello {{who}}!\n");
+    sc.cfg.can_ask = false;
+    CHECK_EQ_INT(scenario_exec(&sc, "go"), AGENT_OUTCOME_COMPLETED);
+    CHECK(request_contains(&sc, 1, "1 skills installed"));
+    CHECK(request_contains(&sc, 1, "- greet: Greets someone"));
+    CHECK(request_contains(&sc, 1, "No skill named 'nope'"));
+    CHECK(request_contains(&sc, 1, "needs the argument 'who'"));
+    CHECK(request_contains(&sc, 1, "Nobody can answer questions"));
+    CHECK_EQ_INT(count_events(&sc, "question"), 0);
+    scenario_release(&sc);
+}
+
 TEST(large_result_is_capped_and_saved)
 {
     scenario sc;
