@@ -147,23 +147,25 @@ static void emit_line(reader *r)
     while (k > (int)sizeof num - 7) num[--k] = ' ';
     sb_putn(c, num + k, sizeof num - (size_t)k);
     /* fast path: plain ASCII that fits */
+    /* one pass finds both non-ASCII bytes and NULs */
     size_t ascii = 0;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     while (ascii + 8 <= n) {
         uint64_t x;
         memcpy(&x, s + ascii, 8);
-        if (x & 0x8080808080808080ull) break;
+        if ((x & highs) | ((x - ones) & ~x & highs)) break;
         ascii += 8;
     }
-    while (ascii < n && s[ascii] < 0x80) ascii++;
+    while (ascii < n && s[ascii] < 0x80 && s[ascii]) ascii++;
     if (ascii == n && n <= MAX_LINE_CHARS && !r->cur_extra) {
-        put_text(c, s, n);
+        sb_putn(c, s, n);
         sb_putc(c, '\n');
         r->shown++;
         return;
     }
     bool valid = true;
     for (size_t i = ascii; i < n;) {
-        if (s[i] < 0x80) { i++; continue; }
+        if (s[i] < 0x80) { i++; continue; } /* NULs are valid UTF-8; put_text shows them */
         size_t l = tool_utf8_len(s + i, n - i);
         if (!l) { valid = false; break; }
         i += l;

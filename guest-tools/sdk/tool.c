@@ -298,7 +298,7 @@ static js *read_stdin(char *err, size_t err_cap)
     sb b;
     sb_init(&b);
     /* on the heap: the wasm shadow stack is only 64 KiB */
-    enum { CHUNK = 65536 };
+    enum { CHUNK = 4096 }; /* tool inputs are small; a bigger first allocation costs a memory.grow */
     char *chunk = malloc(CHUNK);
     if (!chunk) {
         snprintf(err, err_cap, "out of memory");
