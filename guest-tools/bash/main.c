@@ -20,32 +20,6 @@ extern char **environ;
 #define DEFAULT_TIMEOUT_MS 120000
 #define MAX_TIMEOUT_MS 600000
 
-void sh_init(shell *sh, int argc, char **argv)
-{
-    memset(sh, 0, sizeof *sh);
-    (void)argc;
-    (void)argv;
-    char buf[4096];
-    const char *cwd = getcwd(buf, sizeof buf);
-    sh->cwd = xstrdup(cwd && cwd[0] == '/' ? cwd : "/");
-    sh->rand_state = (unsigned)sh_now_ms();
-}
-
-void sh_release(shell *sh)
-{
-    for (int i = 0; i < 10; i++) {
-        io_flush(sh->fd[i]);
-        io_unref(sh->fd[i]);
-        sh->fd[i] = NULL;
-    }
-    vartab_free(&sh->vars);
-    while (sh->funcs)
-        func_unset(sh, sh->funcs->name);
-    strv_free(&sh->pos);
-    free(sh->arg0);
-    free(sh->cwd);
-}
-
 static void default_vars(shell *sh)
 {
     if (!var_get(sh, "HOME"))

@@ -43,3 +43,21 @@ if(TARGET bx_tools)
   target_link_libraries(bench_shell PRIVATE bx_tools)
   add_custom_target(bench-shell COMMAND bench_shell DEPENDS bench_shell bash-native USES_TERMINAL)
 endif()
+
+# The parser fuzz target (corpus replayed in ctest; libFuzzer with BX_FUZZ).
+if(COMMAND bx_fuzz_target)
+  set(_bx_shell_lib ${_bx_shell_src})
+  list(FILTER _bx_shell_lib EXCLUDE REGEX "/main\\.c$")
+  bx_fuzz_target(shell SOURCES ${CMAKE_SOURCE_DIR}/tests/shell/fuzz_shell.c ${_bx_shell_lib}
+                 ${_bx_shell_sdk} INCLUDES ${BX_SHELL_DIR} ${CMAKE_SOURCE_DIR}/guest-tools/sdk
+                 LIBS m CORPUS ${CMAKE_SOURCE_DIR}/tests/shell/corpus)
+  if(TARGET fuzz_replay_shell)
+    target_compile_options(fuzz_replay_shell PRIVATE -Wno-format-nonliteral)
+    if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+      target_compile_options(fuzz_replay_shell PRIVATE -Wno-unknown-warning-option)
+    endif()
+  endif()
+  if(TARGET fuzz_shell)
+    target_compile_options(fuzz_shell PRIVATE -Wno-format-nonliteral)
+  endif()
+endif()
