@@ -147,6 +147,24 @@ try {
     await shot('tool-card');
   });
 
+  await check('todo list and a question answered inline', async () => {
+    await script(fake, { turns: [
+      { tool_calls: [{ id: 'call_t1', name: 'todo_write', arguments: { todos: [
+        { content: 'Pick a colour', status: 'completed' },
+        { content: 'Paint the fence', status: 'in_progress' },
+        { content: 'Clean the brushes', status: 'pending' }] } }] },
+      { tool_calls: [{ id: 'call_q1', name: 'ask_user', arguments: { question: 'Which colour?', options: ['red', 'blue'] } }] },
+      { text: 'Blue it is.' }] });
+    await page.fill('#prompt', 'Plan the painting');
+    await page.press('#prompt', 'Enter');
+    await page.waitForSelector('.todos li.in_progress >> text=Paint the fence');
+    await page.waitForSelector('[data-question] button >> text=blue');
+    await shot('question');
+    await page.click('[data-question] button >> text=blue');
+    await page.waitForSelector('.msg.assistant >> text=Blue it is.');
+    await page.waitForSelector('[data-question] >> text=answered: blue');
+  });
+
   await check('see the written file in Files', async () => {
     await page.click('#nav a[data-page=files]');
     await page.click('.tree .entry[data-path="/browser"]');

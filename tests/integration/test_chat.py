@@ -172,6 +172,33 @@ def deny_keeps_the_file_unwritten():
 
 
 @test
+def questions_are_answered_and_todos_streamed():
+    fake.script({"turns": [
+        {"tool_calls": [{"id": "call_t1", "name": "todo_write", "arguments": {"todos": [
+            {"content": "pick a colour", "status": "in_progress"},
+            {"content": "paint", "status": "pending"}]}}]},
+        {"tool_calls": [{"id": "call_q1", "name": "ask_user",
+                         "arguments": {"question": "Which colour?", "options": ["red", "blue"]}}]},
+        {"text": "Blue it is."}]})
+    sid = new_session()
+    sse = SSE(srv, f"/api/sessions/{sid}/events")
+    send(sid, "plan and ask")
+    evs = sse.until("question")
+    todo = next(d for _, t, d in evs if t == "todo_update")
+    assert [x["content"] for x in todo["todos"]] == ["pick a colour", "paint"]
+    q = evs[-1][2]
+    assert q["question"] == "Which colour?" and q["options"] == ["red", "blue"]
+    st, b = srv.api("POST", f"/api/sessions/{sid}/answer", body={"question_id": q["question_id"], "answer": "blue"})
+    assert st == 200, b
+    rest = sse.until("run_end")
+    sse.close()
+    ans = next(d for _, t, d in rest if t == "answer")
+    assert ans["answer"] == "blue"
+    assert rest[-1][2]["outcome"] == "completed"
+    assert "blue" in json.dumps(fake.requests()[-1]["body"])  # the model got the answer
+
+
+@test
 def cancel_stops_a_run_and_conflicts_are_reported():
     fake.script({"turns": [{"text": "partial", "fault": {"type": "hold", "after_events": 2, "max_s": 30}}]})
     sid = new_session()
