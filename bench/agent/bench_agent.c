@@ -5,7 +5,8 @@
  * no-op ReadOnly tool per turn), so what remains is the runtime: settling
  * and permission checks, event emission, message building, store writes,
  * request assembly. Overhead per turn = the time between two model calls
- * minus the time spent inside the model and the tool; the median is
+ * minus the time spent inside the model and the tool (encoding the request
+ * for the wire, Anthropic's format, counts as overhead); the median is
  * printed for three store settings. Then a 200-turn session with 4 KiB
  * tool results, compaction on, reports RSS above a fresh start.
  */
@@ -19,10 +20,13 @@
 typedef struct bench_model {
     int turn, turns;
     uint64_t last_entry, inside_ns, tool_ns;
-    double *overhead_us;
+    double *overhead_us;  /* the loop's own cost per turn */
+    double *encode_us;    /* encoding that turn's request for the wire */
     size_t n_overhead;
+    uint64_t last_enc_ns;
     size_t result_bytes;
     int summaries;
+    size_t encoded_bytes; /* checksum: request bytes encoded */
 } bench_model;
 
 static bx_err bench_call(void *ctx, const llm_request *req, llm_sink_fn sink, void *sctx,
@@ -44,12 +48,33 @@ static bx_err bench_call(void *ctx, const llm_request *req, llm_sink_fn sink, vo
     }
     if (m->last_entry && m->n_overhead < (size_t)m->turns) {
         uint64_t between = t0 - m->last_entry;
-        uint64_t excl = m->inside_ns + m->tool_ns;
+        uint64_t excl = m->inside_ns + m->tool_ns + m->last_enc_ns;
+        m->encode_us[m->n_overhead] = (double)m->last_enc_ns / 1e3;
         m->overhead_us[m->n_overhead++] = (double)(between > excl ? between - excl : 0) / 1e3;
     }
     m->last_entry = t0;
     m->tool_ns = 0;
     m->turn++;
+    /* the request as it would go on the wire (Anthropic): counted as overhead */
+    uint64_t enc0 = bx_mono_ns();
+    llm_provider p;
+    llm_provider_init(&p);
+    p.api = LLM_API_ANTHROPIC;
+    bx_free(p.base_url);
+    p.base_url = bx_strdup("http://127.0.0.1:9");
+    bx_free(p.api_key);
+    p.api_key = bx_strdup("bench");
+    llm_http_request h;
+    llm_http_request_init(&h);
+    bx_error e;
+    bx_error_clear(&e);
+    if (llm_encode(&p, req, &h, &e) != BX_OK && m->turn == 1)
+        fprintf(stderr, "encode: %s\n", e.message);
+    m->encoded_bytes += h.body.len;
+    llm_http_request_release(&h);
+    llm_provider_release(&p);
+    uint64_t enc_ns = bx_mono_ns() - enc0;
+    m->last_enc_ns = enc_ns;
     char id[32];
     snprintf(id, sizeof(id), "call_%d", m->turn);
     /* the model's own work (building events) is excluded; the runtime's
@@ -85,7 +110,7 @@ static bx_err bench_call(void *ctx, const llm_request *req, llm_sink_fn sink, vo
     ev = (llm_event){.type = LLM_EV_STOP, .stop = m->turn < m->turns ? LLM_STOP_TOOL_USE : LLM_STOP_END_TURN};
     EMIT(ev);
     uint64_t total = bx_mono_ns() - t0;
-    m->inside_ns = total > sink_ns ? total - sink_ns : 0;
+    m->inside_ns = total > sink_ns + enc_ns ? total - sink_ns - enc_ns : 0;
     return BX_OK;
 }
 
@@ -151,6 +176,7 @@ static double session(const char *label, int turns, size_t result_bytes, int sto
     }
     bench_model m = {.turns = turns, .result_bytes = result_bytes};
     m.overhead_us = calloc((size_t)turns + 1, sizeof(double));
+    m.encode_us = calloc((size_t)turns + 1, sizeof(double));
     json_t *schema = json_loads("{\"type\":\"object\",\"properties\":{\"file_path\":{\"type\":\"string\"}}}", 0, NULL);
     agent_tool tool = {"noop", "does nothing", AGENT_LEVEL_READONLY, schema, noop_tool, &m};
     agent_model model = {.call = bench_call, .ctx = &m, .model_id = "bench"};
@@ -166,12 +192,23 @@ static double session(const char *label, int turns, size_t result_bytes, int sto
     double total_ms = (double)(bx_mono_ns() - t0) / 1e6;
     agent_stats stats;
     agent_run_stats(run, &stats);
+    size_t first = m.n_overhead < 50 ? m.n_overhead : 50;
+    double *early = calloc(first + 1, sizeof(double));
+    memcpy(early, m.overhead_us, first * sizeof(double));
+    qsort(early, first, sizeof(double), cmp_double);
     qsort(m.overhead_us, m.n_overhead, sizeof(double), cmp_double);
+    qsort(m.encode_us, m.n_overhead, sizeof(double), cmp_double);
     double med = m.n_overhead ? m.overhead_us[m.n_overhead / 2] : -1;
     double p90 = m.n_overhead ? m.overhead_us[m.n_overhead * 9 / 10] : -1;
-    printf("%-34s turns %4d  outcome %-9s  overhead/turn median %8.1f us  p90 %8.1f us  "
-           "(%zu events, %d compactions, %.0f ms total)\n",
-           label, stats.turns, agent_outcome_name(o), med, p90, events, stats.compactions, total_ms);
+    double enc = m.n_overhead ? m.encode_us[m.n_overhead / 2] : -1;
+    printf("%-34s %4d turns %-9s loop/turn median %7.1f us (first 50 turns %7.1f us, p90 %8.1f us); "
+           "wire encoding median %7.1f us, mean request %5.0f KiB; %d compactions, %.0f ms total, "
+           "%zu events\n",
+           label, stats.turns, agent_outcome_name(o), med, first ? early[first / 2] : -1, p90, enc,
+           (double)m.encoded_bytes / 1024 / (stats.turns ? stats.turns : 1), stats.compactions,
+           total_ms, events);
+    free(early);
+    free(m.encode_us);
     if (out_compactions)
         *out_compactions = stats.compactions;
     agent_run_free(run);
