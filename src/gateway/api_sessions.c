@@ -281,6 +281,9 @@ static enum MHD_Result patch_session(gateway_req *req)
 
 static enum MHD_Result delete_session(gateway_req *req)
 {
+    if (gateway__run_active(req->gw, req->params[0]))
+        return gateway__send_error(req, MHD_HTTP_CONFLICT, "conflict",
+                                   "a run is in progress in this session; cancel it first");
     bx_error e;
     gateway__sessions_changed(req->gw);
     bx_err err = store_session_delete(req->gw->st, req->params[0], &e);

@@ -21,7 +21,8 @@
 #define RING_BYTES (4u << 20)      /* and at most this many bytes */
 #define BATCH_EVENTS 64            /* store batch that triggers a flush */
 #define FLUSH_MS 200               /* unflushed events wait at most this */
-#define IDLE_GC_MS 60000           /* a channel without users is freed after this */
+#define IDLE_GC_MS 60000           /* a channel without users is freed after this
+                                      (BOXAGNTS_HUB_IDLE_MS overrides it for tests) */
 #define BACKLOG_MAX (16u << 20)    /* replay from the store, per subscriber */
 #define SSE_BLOCK 4096             /* MHD's per-response buffer */
 
@@ -75,6 +76,7 @@ struct gateway__hubs {
     bool thread_ok;
     bool closing;             /* streams end at their next read */
     bool kick;                /* a channel has a full batch to store */
+    uint64_t idle_ns;         /* free a channel unused this long */
     uint64_t heartbeat_ns;
     uint64_t last_ping_ns;
 };
@@ -469,8 +471,7 @@ static void *hub_thread(void *arg)
             pthread_mutex_lock(&ch->lock);
             bool due = ch->pending.len &&
                        (kicked || now - ch->oldest_unflushed_ns >= FLUSH_MS * 1000000ull);
-            bool idle = ch->users == 0 && !ch->subs &&
-                        now - ch->idle_since_ns > IDLE_GC_MS * 1000000ull;
+            bool idle = ch->users == 0 && !ch->subs && now - ch->idle_since_ns > h->idle_ns;
             if (ping) {
                 for (sse_sub *s = ch->subs; s; s = s->next_sub)
                     s->ping_due = true;
@@ -490,9 +491,10 @@ static void *hub_thread(void *arg)
             hub_chan *ch = BX_VEC_AT(&work, hub_chan *, i);
             pthread_mutex_lock(&ch->lock);
             bool free_it = --ch->users == 0 && !ch->subs && ch->pending.len == 0 &&
-                           now - ch->idle_since_ns > IDLE_GC_MS * 1000000ull;
+                           now - ch->idle_since_ns > h->idle_ns;
             pthread_mutex_unlock(&ch->lock);
             if (free_it) {
+                bx_log(BX_LOG_DEBUG, "gateway", "event channel %s is idle: freed", ch->key);
                 bx_map_del(&h->chans, ch->key, strlen(ch->key));
                 chan_free(ch);
             }
@@ -517,6 +519,7 @@ bx_err gateway__hubs_init(gateway *gw)
     long ms = hb ? strtol(hb, NULL, 10) : 15000;
     h->heartbeat_ns = (uint64_t)(ms >= 100 ? ms : 15000) * 1000000ull;
     h->last_ping_ns = bx_mono_ns();
+    h->idle_ns = (uint64_t)gateway__env_size("BOXAGNTS_HUB_IDLE_MS", IDLE_GC_MS) * 1000000ull;
     gw->hubs = h;
     if (pthread_create(&h->thread, NULL, hub_thread, gw) != 0)
         return BX_INTERNAL;

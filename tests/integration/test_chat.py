@@ -88,6 +88,29 @@ def last_event_id_resumes_from_ring_and_from_store():
 
 
 @test
+def an_idle_channel_is_freed_and_comes_back_from_the_store():
+    s = chat_server(fake, env={"BOXAGNTS_HUB_IDLE_MS": "300"})
+    try:
+        fake.script({"default": {"text": "first reply", "chunk": 4}})
+        st, b = s.api("POST", "/api/sessions", body={})
+        sid = b["id"]
+        first = SSE(s, f"/api/sessions/{sid}/events")
+        s.api("POST", f"/api/sessions/{sid}/messages", body={"content": "one"})
+        evs1 = first.until("run_end")
+        first.close()
+        assert wait_idle(s, sid)
+        time.sleep(1.2)  # the channel is unused: flushed and freed
+        again = SSE(s, f"/api/sessions/{sid}/events", last_id=0)
+        assert [e[0] for e in again.until("run_end")] == [e[0] for e in evs1]
+        s.api("POST", f"/api/sessions/{sid}/messages", body={"content": "two"})
+        evs2 = again.until("run_end")
+        again.close()
+        assert evs2[0][1] == "run_start" and evs2[0][0] > evs1[-1][0], (evs2[0], evs1[-1])
+    finally:
+        assert s.stop() == 0
+
+
+@test
 def several_tabs_see_the_same_events_and_heartbeats():
     fake.script({"turns": [{"text": "shared reply for every tab", "chunk": 5, "delay_ms": 20}]})
     sid = new_session()
@@ -209,6 +232,8 @@ def cancel_stops_a_run_and_conflicts_are_reported():
     assert st == 409 and b["error"]["code"] == "conflict", (st, b)
     st, b = srv.api("GET", f"/api/sessions/{sid}/run")
     assert b["active"] is True
+    st, b = srv.api("DELETE", f"/api/sessions/{sid}")
+    assert st == 409, (st, b)
     t0 = time.time()
     st, b = srv.api("POST", f"/api/sessions/{sid}/cancel")
     assert st == 200, b
