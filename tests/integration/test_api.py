@@ -315,6 +315,39 @@ def session_list_cache_sees_every_change():
 
 
 @test
+def more_error_paths():
+    s = server()
+    for q in ("from_ms=-1", "to_ms=x", "group=week"):
+        st, b = s.api("GET", "/api/usage?" + q)
+        assert st == 400 and b["error"]["code"] == "invalid_request", (q, st, b)
+    for q in ("limit=5000", "before_id=x", "limit=-3"):
+        st, b = s.api("GET", "/api/audit?" + q)
+        assert st == 400, (q, st, b)
+    st, b = s.api("GET", "/api/files?path=/no/such/dir")
+    assert st == 404 and b["error"]["code"] == "not_found", (st, b)
+    st, b = s.api("GET", "/api/files/content?path=/no-such-file")
+    assert st == 404
+    st, b = s.api("PUT", "/api/files/content", body={"path": "/x.txt"})
+    assert st == 400  # content missing
+    st, b = s.api("POST", "/api/files/move", body={"from": "/nope", "to": "/nope2"})
+    assert st == 404
+    st, b = s.api("PUT", "/api/agents/x", body={"max_turns": "many"})
+    assert st == 400
+    st, b = s.api("PUT", "/api/providers/openai/key", body={})
+    assert st == 400
+    st, b = s.api("PUT", "/api/agents-md", body={"content": 7})
+    assert st == 400
+    st, b = s.api("GET", "/api/skills/nope")
+    assert st == 404
+    # uploads have their own, larger cap
+    big = b"\0" * ((64 << 20) + 1)
+    st, b = s.api("POST", "/api/files/upload?path=/big.bin", body=big)
+    assert st == 413 and b["error"]["code"] == "too_large", (st, b)
+    st, b = s.api("POST", "/api/files/upload?path=/ok.bin", body=b"\0" * (2 << 20))
+    assert st == 201, (st, b)  # over the JSON cap, under the upload cap
+
+
+@test
 def unknown_routes_and_methods():
     s = server()
     st, b = s.api("GET", "/api/nothing-here")
