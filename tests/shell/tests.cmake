@@ -31,6 +31,9 @@ set_tests_properties(shell/hostile PROPERTIES ENVIRONMENT "${_bx_shell_env}" TIM
 if(TARGET guest_bash)
   add_dependencies(bash-native guest_bash)
 endif()
+# An agent under the fake LLM runs a multi-line script through the bash tool.
+add_test(NAME shell/agent COMMAND ${CMAKE_SOURCE_DIR}/tests/shell/agent.sh)
+set_tests_properties(shell/agent PROPERTIES ENVIRONMENT "${_bx_shell_env}" TIMEOUT 300)
 
 # Benchmarks: `cmake --build <dir> --target bench-shell` (the tool layer's
 # figures need bx_tools; the native shell is built for reference).
