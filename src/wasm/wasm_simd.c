@@ -297,7 +297,7 @@ LOAD_ZERO(v128_load64_zero, 8)
 #define LOAD_LANE(id, n)                                                          \
     wasm__v128 wasm__simd_##id(wasm__v128 a, const uint8_t *p, unsigned lane)     \
     {                                                                             \
-        memcpy(&a.u8[(lane & (16 / (n) - 1)) * (n)], p, n);                      \
+        memcpy((uint8_t *)&a + (lane & (16 / (n) - 1)) * (n), p, n);             \
         return a;                                                                 \
     }
 LOAD_LANE(v128_load8_lane, 1)
@@ -308,7 +308,7 @@ LOAD_LANE(v128_load64_lane, 8)
 #define STORE_LANE(id, n)                                              \
     void wasm__simd_##id(uint8_t *p, wasm__v128 a, unsigned lane)      \
     {                                                                  \
-        memcpy(p, &a.u8[(lane & (16 / (n) - 1)) * (n)], n);            \
+        memcpy(p, (const uint8_t *)&a + (lane & (16 / (n) - 1)) * (n), n); \
     }
 STORE_LANE(v128_store8_lane, 1)
 STORE_LANE(v128_store16_lane, 2)

@@ -20,21 +20,37 @@
 #error "wasm_simd assumes a little-endian host (lane i at bytes i*w..)"
 #endif
 
+/* Lane views as GCC/clang vector types: indexable like arrays (v.u8[i]),
+ * but a union made only of vectors is passed and returned in one SSE
+ * register by the x86-64 ABI, where arrays would travel through two
+ * general registers and the stack (a per-op store-forwarding stall that
+ * made every SIMD op several times slower). Elements cannot have their
+ * address taken: use (uint8_t *)&v + offset. */
+typedef uint8_t wasm__u8x16 __attribute__((vector_size(16)));
+typedef int8_t wasm__i8x16 __attribute__((vector_size(16)));
+typedef uint16_t wasm__u16x8 __attribute__((vector_size(16)));
+typedef int16_t wasm__i16x8 __attribute__((vector_size(16)));
+typedef uint32_t wasm__u32x4 __attribute__((vector_size(16)));
+typedef int32_t wasm__i32x4 __attribute__((vector_size(16)));
+typedef uint64_t wasm__u64x2 __attribute__((vector_size(16)));
+typedef int64_t wasm__i64x2 __attribute__((vector_size(16)));
+typedef float wasm__f32x4 __attribute__((vector_size(16)));
+typedef double wasm__f64x2 __attribute__((vector_size(16)));
+
 /* A v128 value. Lane i of every view occupies the same bytes as in wasm
- * linear memory (little-endian), so a value is stored with one memcpy.
- * 16-byte aligned so that a slot array of them can be loaded with SSE. */
+ * linear memory (little-endian), so a value is stored with one memcpy. */
 typedef union wasm__v128 {
-    uint8_t u8[16];
-    int8_t i8[16];
-    uint16_t u16[8];
-    int16_t i16[8];
-    uint32_t u32[4];
-    int32_t i32[4];
-    uint64_t u64[2];
-    int64_t i64[2];
-    float f32[4];
-    double f64[2];
-} __attribute__((aligned(16))) wasm__v128;
+    wasm__u8x16 u8;
+    wasm__i8x16 i8;
+    wasm__u16x8 u16;
+    wasm__i16x8 i16;
+    wasm__u32x4 u32;
+    wasm__i32x4 i32;
+    wasm__u64x2 u64;
+    wasm__i64x2 i64;
+    wasm__f32x4 f32;
+    wasm__f64x2 f64;
+} wasm__v128;
 
 /* Value types as their binary-format bytes, for the validator. */
 enum {
