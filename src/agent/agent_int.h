@@ -63,6 +63,13 @@ struct agent_run {
 
     json_t *settings;         /* snapshot taken at agent_run_new */
     json_t *messages;         /* the context: neutral messages */
+    uint64_t messages_gen;    /* bumped whenever messages is replaced */
+    struct {                  /* messages as llm_message, converted incrementally */
+        bx_arena arena;       /* blocks (strings stay borrowed from messages) */
+        llm_message *msgs;
+        size_t n, cap;
+        uint64_t gen;         /* messages_gen it was built from */
+    } lcache;
     json_t *todos;            /* the todo_write list */
     json_t *skill_tools;      /* a loaded skill's allow-list, or NULL */
     agent_tool *builtins;

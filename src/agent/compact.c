@@ -243,6 +243,7 @@ bx_err agent__compact(agent_run *run, bool force)
     }
     json_decref(sblock);
     run->messages = fresh;
+    run->messages_gen++;
     json_decref(msgs);
     int64_t after = agent__estimate_tokens(fresh) + (int64_t)(run->fixed_bytes / 4);
     run->context_tokens = after;

@@ -166,6 +166,8 @@ bx_err agent_run_new(const agent_config *cfg, agent_run **out_run, bx_error *det
     agent_rules_from_settings(&run->rules, run->settings);
     run->root = cfg->root_dir ? cfg->root_dir : cfg->ws ? workspace_root(cfg->ws) : NULL;
     run->messages = json_array();
+    run->messages_gen = 1;
+    bx_arena_init(&run->lcache.arena, 64u << 10);
     run->todos = json_array();
     bx_vec_init(&run->pending, sizeof(agent__pending *));
     bx_vec_init(&run->calls, sizeof(agent_call *));
@@ -199,6 +201,8 @@ void agent_run_free(agent_run *run)
     agent_rules_release(&run->rules);
     json_decref(run->settings);
     json_decref(run->messages);
+    bx_arena_release(&run->lcache.arena);
+    bx_free(run->lcache.msgs);
     json_decref(run->todos);
     json_decref(run->skill_tools);
     bx_free(run->system);
@@ -326,14 +330,87 @@ static int stream_sink(void *ctx, const llm_event *ev)
     return 0;
 }
 
+/* One neutral content block as an llm_block (strings borrowed from b). */
+static bx_err to_block(const json_t *b, llm_block *out, bx_error *detail)
+{
+    memset(out, 0, sizeof(*out));
+    const char *type = jx_str(b, "type", "");
+    if (strcmp(type, "text") == 0) {
+        out->type = LLM_BLOCK_TEXT;
+        out->text = jx_str(b, "text", "");
+    } else if (strcmp(type, "tool_use") == 0) {
+        out->type = LLM_BLOCK_TOOL_USE;
+        out->id = jx_str(b, "id", "");
+        out->name = jx_str(b, "name", "");
+        out->input = jx_obj(b, "input");
+    } else if (strcmp(type, "tool_result") == 0) {
+        out->type = LLM_BLOCK_TOOL_RESULT;
+        out->id = jx_str(b, "tool_use_id", "");
+        out->text = jx_str(b, "content", "");
+        out->is_error = jx_bool(b, "is_error", false);
+    } else if (strcmp(type, "thinking") == 0) {
+        out->type = LLM_BLOCK_THINKING;
+        out->text = jx_str(b, "thinking", "");
+        out->signature = jx_str(b, "signature", NULL);
+    } else if (strcmp(type, "redacted_thinking") == 0) {
+        out->type = LLM_BLOCK_REDACTED_THINKING;
+        out->data = jx_str(b, "data", "");
+    } else if (strcmp(type, "image") == 0) {
+        out->type = LLM_BLOCK_IMAGE;
+        out->media_type = jx_str(b, "media_type", "image/png");
+        out->data = jx_str(b, "data", "");
+    } else {
+        return bx_error_set(detail, BX_INVALID, -1, "unknown content block type '%.64s'", type);
+    }
+    return BX_OK;
+}
+
+/* Brings the llm_message view of the context up to date. Only messages
+ * added since the last request are converted (and the last one again: a
+ * user message may have grown by a merge), so a turn costs the same at
+ * turn 5 and at turn 500. */
+static bx_err sync_lcache(agent_run *run, bx_error *detail)
+{
+    const json_t *msgs = run->messages;
+    size_t n = json_array_size(msgs);
+    if (run->lcache.gen != run->messages_gen || n < run->lcache.n) {
+        bx_arena_reset(&run->lcache.arena);
+        run->lcache.n = 0;
+        run->lcache.gen = run->messages_gen;
+    }
+    if (n > run->lcache.cap) {
+        size_t cap = BX_MAX(n, run->lcache.cap * 2);
+        run->lcache.msgs = bx_realloc(run->lcache.msgs, cap * sizeof(llm_message));
+        run->lcache.cap = cap;
+    }
+    for (size_t i = run->lcache.n ? run->lcache.n - 1 : 0; i < n; i++) {
+        const json_t *m = json_array_get(msgs, i);
+        llm_message *lm = &run->lcache.msgs[i];
+        lm->role = strcmp(jx_str(m, "role", ""), "assistant") == 0 ? LLM_ROLE_ASSISTANT : LLM_ROLE_USER;
+        json_t *content = jx_arr(m, "content");
+        size_t nb = json_array_size(content);
+        llm_block *blocks = nb ? bx_arena_alloc(&run->lcache.arena, nb * sizeof(llm_block)) : NULL;
+        for (size_t k = 0; k < nb; k++) {
+            bx_err err = to_block(json_array_get(content, k), &blocks[k], detail);
+            if (err) {
+                run->lcache.n = 0;
+                run->lcache.gen = 0;
+                return err;
+            }
+        }
+        lm->blocks = blocks;
+        lm->n_blocks = nb;
+    }
+    run->lcache.n = n;
+    return BX_OK;
+}
+
 /* One model request over the current context. */
-static bx_err request(agent_run *run, const json_t *messages, bool with_tools, stream_state *ss,
-                      bx_error *detail)
+static bx_err request(agent_run *run, bool with_tools, stream_state *ss, bx_error *detail)
 {
     json_t *doc = json_object();
     jx_set_str(doc, "model", run->cfg.model->model_id ? run->cfg.model->model_id : "");
     jx_set_str(doc, "system", run->system ? run->system : "");
-    json_object_set(doc, "messages", (json_t *)messages);
     size_t tool_bytes = 0;
     if (with_tools) {
         bx_vec offered;
@@ -361,7 +438,11 @@ static bx_err request(agent_run *run, const json_t *messages, bool with_tools, s
     bx_arena_init(&arena, 0);
     llm_request req;
     bx_err err = llm_request_from_json(doc, &arena, &req, detail);
+    if (err == BX_OK)
+        err = sync_lcache(run, detail);
     if (err == BX_OK) {
+        req.messages = run->lcache.msgs;
+        req.n_messages = run->lcache.n;
         req.stream = true;
         err = run->cfg.model->call(run->cfg.model->ctx, &req, stream_sink, ss, &run->llm);
     }
@@ -926,6 +1007,7 @@ static bx_err load_session(agent_run *run, bx_error *detail)
         return err;
     json_decref(run->messages);
     run->messages = json_array();
+    run->messages_gen++;
     run->msg_bytes = 0;
     int64_t keep_from = 0;
     const char *summary = NULL;
@@ -1043,7 +1125,7 @@ static agent_outcome loop(agent_run *run, bx_error *detail)
         agent__emit(run, "message_start", ev);
         bx_error e;
         bx_error_clear(&e);
-        bx_err err = request(run, run->messages, true, &ss, &e);
+        bx_err err = request(run, true, &ss, &e);
 
         const char *stop_name = err ? "error" : llm_stop_name(ss.resp.stop);
         if (err == BX_OK && ss.resp.stop == LLM_STOP_NONE)
