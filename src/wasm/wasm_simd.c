@@ -70,19 +70,12 @@
 
 #define ROW(c, id, nm, kd, t, n) \
     [c] = {nm, c, WASM__SIMD_##kd, SIG_##kd(t), BOUNDS_##kd(n), {FN_##kd(id)}},
-static const wasm__simd_op ops_by_code[256] = {WASM__SIMD_OPS(ROW)};
+const wasm__simd_op wasm__simd_ops[256] = {WASM__SIMD_OPS(ROW)};
 #undef ROW
 
 #define CODE(c, id, nm, kd, t, n) c,
 static const uint8_t codes_in_order[] = {WASM__SIMD_OPS(CODE)};
 #undef CODE
-
-const wasm__simd_op *wasm__simd_op_get(uint32_t code)
-{
-    if (code >= 256 || ops_by_code[code].name == NULL)
-        return NULL;
-    return &ops_by_code[code];
-}
 
 size_t wasm__simd_op_count(void)
 {
@@ -93,14 +86,14 @@ const wasm__simd_op *wasm__simd_op_at(size_t i)
 {
     if (i >= sizeof codes_in_order)
         return NULL;
-    return &ops_by_code[codes_in_order[i]];
+    return &wasm__simd_ops[codes_in_order[i]];
 }
 
 const wasm__simd_op *wasm__simd_op_by_name(const char *name)
 {
     for (size_t i = 0; name && i < sizeof codes_in_order; i++)
-        if (strcmp(ops_by_code[codes_in_order[i]].name, name) == 0)
-            return &ops_by_code[codes_in_order[i]];
+        if (strcmp(wasm__simd_ops[codes_in_order[i]].name, name) == 0)
+            return &wasm__simd_ops[codes_in_order[i]];
     return NULL;
 }
 

@@ -144,9 +144,19 @@ typedef struct wasm__simd_op {
     } fn;
 } wasm__simd_op;
 
+/* The table itself, indexed by sub-opcode; rows of unused codes have a
+ * NULL name. Use wasm__simd_op_get. */
+extern const wasm__simd_op wasm__simd_ops[256];
+
 /* The row of sub-opcode `code`, or NULL when no such SIMD op exists (the
- * decoder reports "illegal opcode"). Thread-safe: the table is const. */
-const wasm__simd_op *wasm__simd_op_get(uint32_t code);
+ * decoder reports "illegal opcode"). Thread-safe: the table is const.
+ * Inline: the interpreter looks the row up on every SIMD op. */
+static inline const wasm__simd_op *wasm__simd_op_get(uint32_t code)
+{
+    if (code >= 256 || wasm__simd_ops[code].name == NULL)
+        return NULL;
+    return &wasm__simd_ops[code];
+}
 /* The row named `name` (text format), or NULL. Linear; for tests/tools. */
 const wasm__simd_op *wasm__simd_op_by_name(const char *name);
 /* Number of SIMD ops (236 in WebAssembly 2.0). */
