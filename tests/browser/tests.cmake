@@ -6,7 +6,15 @@ if(BX_NODE AND EXISTS /usr/bin/chromium AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_
   set_tests_properties(browser/dashboard PROPERTIES
     ENVIRONMENT "BX_SOURCE_DIR=${CMAKE_SOURCE_DIR};BX_BINARY_DIR=${CMAKE_BINARY_DIR};BX_BIN=$<TARGET_FILE:boxagnts>"
     TIMEOUT 300)
-else()
+endif()
+# The official OpenAI SDK against /v1 (not a browser, but the same Node setup).
+if(BX_NODE AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/openai)
+  add_test(NAME browser/openai_sdk COMMAND ${BX_NODE} ${CMAKE_SOURCE_DIR}/tests/browser/openai_sdk.mjs)
+  set_tests_properties(browser/openai_sdk PROPERTIES
+    ENVIRONMENT "BX_SOURCE_DIR=${CMAKE_SOURCE_DIR};BX_BINARY_DIR=${CMAKE_BINARY_DIR};BX_BIN=$<TARGET_FILE:boxagnts>"
+    TIMEOUT 120)
+endif()
+if(NOT (BX_NODE AND EXISTS /usr/bin/chromium AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/playwright-core))
   message(WARNING "browser tests need node, /usr/bin/chromium and web/node_modules (scripts/install-deps)")
 endif()
 
