@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gateway/gateway_int.h"
+#include "llm/llm.h"
 
 #define SKILL_MAX (1u << 20)
 
@@ -401,7 +402,41 @@ static enum MHD_Result get_audit(gateway_req *req)
     return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:o}", "entries", rows));
 }
 
+/* The model catalog (data/models.json) with settings.models on top: what
+ * the dashboard's model picker offers. Prices in USD per million tokens. */
+static enum MHD_Result list_models(gateway_req *req)
+{
+    json_t *settings = workspace_settings(req->gw->ws);
+    json_t *all = json_deep_copy(jx_obj(llm_catalog(), "models"));
+    if (!all)
+        all = json_object();
+    json_t *over = jx_obj(settings, "models");
+    const char *id;
+    json_t *v;
+    json_object_foreach(over, id, v) {
+        if (!json_is_object(v))
+            continue;
+        json_t *cur = json_object_get(all, id);
+        if (json_is_object(cur))
+            json_object_update(cur, v);
+        else
+            json_object_set(all, id, v);
+    }
+    json_t *arr = json_array();
+    json_object_foreach(all, id, v) {
+        json_t *m = json_deep_copy(v);
+        json_object_set_new(m, "id", json_string(id));
+        json_array_append_new(arr, m);
+    }
+    json_decref(all);
+    json_t *body = json_pack("{s:o,s:s}", "models", arr, "default_model",
+                             jx_str(settings, "default_model", ""));
+    json_decref(settings);
+    return gateway__send_json(req, MHD_HTTP_OK, body);
+}
+
 const gateway_route gateway__settings_routes[] = {
+    {"GET", "/api/models", list_models, 0},
     {"GET", "/api/settings", get_settings, 0},
     {"PATCH", "/api/settings", patch_settings, 0},
     {"GET", "/api/agents", list_agents, 0},

@@ -26,6 +26,7 @@ ROUTES = [
     ("POST", "/api/sessions/x/answer"), ("POST", "/api/sessions/x/mode"),
     ("GET", "/api/files/events"), ("GET", "/api/tools"), ("GET", "/api/tools/read"),
     ("PUT", "/api/tools/read"), ("POST", "/v1/chat/completions"), ("GET", "/v1/models"),
+    ("GET", "/api/models"),
 ]
 
 srv = None
@@ -312,6 +313,20 @@ def session_list_cache_sees_every_change():
     st, _ = s.api("DELETE", f"/api/sessions/{b['id']}")
     st, l4 = s.api("GET", "/api/sessions?limit=5")
     assert b["id"] not in [x["id"] for x in l4["sessions"]]
+
+
+@test
+def model_catalog_with_settings_overrides():
+    s = server()
+    st, b = s.api("GET", "/api/models")
+    assert st == 200 and b["default_model"]
+    ids = {m["id"]: m for m in b["models"]}
+    assert "anthropic/claude-sonnet-4-5" in ids and ids["anthropic/claude-sonnet-4-5"]["context_window"] > 0
+    st, _ = s.api("PATCH", "/api/settings", body={"models": {"ollama/mine": {"context_window": 8192}}})
+    assert st == 200
+    st, b = s.api("GET", "/api/models")
+    assert {"id": "ollama/mine", "context_window": 8192} in b["models"]
+    st, _ = s.api("PATCH", "/api/settings", body={"models": None})
 
 
 @test

@@ -250,11 +250,12 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
 
   async function loadPickers() {
     try {
-      const [agents, settings] = await Promise.all([get('/api/agents'), get('/api/settings')]);
+      const [agents, settings, catalog] = await Promise.all([get('/api/agents'), get('/api/settings'), get('/api/models')]);
       agentSel.replaceChildren(...agents.agents.map((a) => h('option', { value: a.name }, a.name)));
       const s = settings.settings;
       const models = new Set([s.default_model]);
       for (const a of agents.agents) if (a.model) models.add(a.model);
+      for (const m of catalog.models) models.add(m.id);
       modelList.replaceChildren(...[...models].filter(Boolean).map((m) => h('option', { value: m })));
       if (!session) { agentSel.value = 'build'; modelIn.value = s.default_model || ''; }
       else { agentSel.value = session.agent; modelIn.value = session.model; }
