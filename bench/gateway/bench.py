@@ -167,6 +167,37 @@ def bench_streams(srv):
     return held
 
 
+def pct(lat, q):
+    return lat[min(len(lat) - 1, int(q * len(lat)))]
+
+
+def baseline_latency():
+    """The same provider read directly by this process: the loopback and
+    scheduling floor the gateway's figure sits on (same machine, same run)."""
+    prov = subprocess.Popen([sys.executable, "-c", PROVIDER, str(N_TOKENS), "0.005"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        pport = int(prov.stdout.readline())
+        c = http.client.HTTPConnection("127.0.0.1", pport, timeout=60)
+        c.request("POST", "/v1/chat/completions", body=b"{}")
+        resp = c.getresponse()
+        got = {}
+        while True:
+            line = resp.readline()
+            now = time.monotonic_ns()
+            if not line or line.startswith(b"data: [DONE]"):
+                break
+            if line.startswith(b"data: "):
+                content = json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+                for tok in content.split():
+                    got.setdefault(int(tok[1:]), now)
+        c.close()
+        sent = json.loads(prov.stdout.readline())
+        return sorted((got[i] - sent[i]) / 1e6 for i in range(len(sent)) if i in got)
+    finally:
+        prov.kill()
+
+
 def bench_latency(srv, ws):
     prov = subprocess.Popen([sys.executable, "-c", PROVIDER, str(N_TOKENS), "0.005"],
                             stdout=subprocess.PIPE, text=True)
@@ -201,7 +232,10 @@ def bench_latency(srv, ws):
         if not lat:
             print("latency: no tokens arrived")
             return None
-        p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+        p = lambda q: pct(lat, q)
+        base = baseline_latency()
+        print(f"baseline, the provider read directly ({len(base)} tokens): p50 {pct(base, 0.5):.3f} ms, "
+              f"p90 {pct(base, 0.9):.3f} ms, p99 {pct(base, 0.99):.3f} ms, max {base[-1]:.3f} ms")
         print(f"event latency provider token -> SSE client ({len(lat)} of {len(sent)} tokens): "
               f"p50 {p(0.5):.3f} ms, p90 {p(0.9):.3f} ms, p99 {p(0.99):.3f} ms (target <= 2 ms), "
               f"max {lat[-1]:.3f} ms, "
