@@ -193,6 +193,27 @@ try {
     await shot('cancelled');
   });
 
+  await check('a second tab joins a run in progress without duplicates', async () => {
+    await script(fake, { turns: [
+      { text: 'First part, before the tool.', tool_calls: [{ id: 'call_l1', name: 'read', arguments: { file_path: '/browser/hello.txt' } }] },
+      { text: 'Second part, streamed slowly to the end.', chunk: 3, delay_ms: 60 }] });
+    await page.fill('#prompt', 'Read it slowly');
+    await page.press('#prompt', 'Enter');
+    await page.waitForSelector('.msg.assistant >> text=First part');
+    const url = page.url();
+    const tab = await ctx.newPage();
+    await tab.goto(url);
+    await tab.waitForSelector('.msg.assistant >> text=Second part, streamed slowly to the end.');
+    await tab.waitForSelector('#run-status >> text=idle');
+    const firsts = await tab.locator('.msg.assistant >> text=First part').count();
+    const prompts = await tab.locator('.msg.user .bubble >> text=Read it slowly').count();
+    assert(firsts === 1 && prompts === 1, `first part ${firsts}x, prompt ${prompts}x`);
+    assert(await tab.locator('.tool-card .tool-name >> text=read').count() === 1, 'one read card');
+    await tab.screenshot({ path: path.join(OUT, 'second-tab.png') });
+    await tab.close();
+    await page.waitForSelector('#run-status >> text=idle');
+  });
+
   await check('switch the theme', async () => {
     const before = await page.evaluate(() => document.documentElement.dataset.theme);
     await page.click('#theme-btn');

@@ -270,7 +270,18 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
     title.textContent = session.title || 'Untitled';
     agentSel.value = session.agent;
     modelIn.value = session.model;
-    for (const m of session.messages) renderBlocks(m.role, m.content);
+    const run = await get(`/api/sessions/${sessionId}/run`).catch(() => ({ active: false }));
+    // While a run is going, the stream replays it from its start: show the
+    // stored messages only up to its prompt (the last user text) so nothing
+    // appears twice.
+    let upto = session.messages.length;
+    if (run.active) {
+      for (let i = session.messages.length - 1; i >= 0; i--) {
+        const m = session.messages[i];
+        if (m.role === 'user' && Array.isArray(m.content) && m.content.some((b) => b.type === 'text')) { upto = i + 1; break; }
+      }
+    }
+    for (const m of session.messages.slice(0, upto)) renderBlocks(m.role, m.content);
     try {
       const u = await get('/api/usage?group=session&session_id=' + sessionId);
       for (const r of u.rows) {
@@ -280,7 +291,6 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
       }
     } catch { /* the counter just starts at zero */ }
     showCounter();
-    const run = await get(`/api/sessions/${sessionId}/run`).catch(() => ({ active: false }));
     setRunning(run.active);
     body.scrollTop = body.scrollHeight;
     connect();
