@@ -15,6 +15,7 @@
 #include "gateway/gateway_int.h"
 
 #define PROMPT_MAX (1u << 20)
+#define RUNS_MAX 64 /* runs at once (one thread each); more get 503 busy */
 
 typedef struct tool_slot {
     tools_tool *tool;
@@ -282,6 +283,12 @@ bx_err gateway__run_start(gateway *gw, const gateway_run_opts *o, bx_error *deta
         pthread_mutex_unlock(&gw->runs_lock);
         err = bx_error_set(detail, BX_EXISTS, -1,
                            "a run is already in progress in this session; cancel it first");
+        goto fail;
+    }
+    if (gw->runs_live >= (int)gateway__env_size("BOXAGNTS_GW_MAX_RUNS", RUNS_MAX)) {
+        pthread_mutex_unlock(&gw->runs_lock);
+        err = bx_error_set(detail, BX_BUSY, -1, "%d runs are in progress; try again later",
+                           gw->runs_live);
         goto fail;
     }
     bx_map_puts(&gw->runs, r->session_id, r, NULL);

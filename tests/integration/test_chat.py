@@ -111,6 +111,27 @@ def an_idle_channel_is_freed_and_comes_back_from_the_store():
 
 
 @test
+def runs_at_once_are_capped():
+    s = chat_server(fake, env={"BOXAGNTS_GW_MAX_RUNS": "2"})
+    try:
+        fake.script({"default": {"text": "held", "fault": {"type": "hold", "after_events": 1, "max_s": 30}}})
+        sids = [s.api("POST", "/api/sessions", body={})[1]["id"] for _ in range(3)]
+        codes = [s.api("POST", f"/api/sessions/{x}/messages", body={"content": "hold"})[0] for x in sids[:2]]
+        assert codes == [202, 202], codes
+        st, b = s.api("POST", f"/api/sessions/{sids[2]}/messages", body={"content": "one more"})
+        assert st == 503 and b["error"]["code"] == "busy", (st, b)
+        for x in sids[:2]:
+            s.api("POST", f"/api/sessions/{x}/cancel")
+        assert wait_idle(s, sids[0]) and wait_idle(s, sids[1])
+        fake.script({"default": {"text": "now there is room"}})
+        st, b = s.api("POST", f"/api/sessions/{sids[2]}/messages", body={"content": "again"})
+        assert st == 202, (st, b)
+        assert wait_idle(s, sids[2])
+    finally:
+        assert s.stop() == 0
+
+
+@test
 def several_tabs_see_the_same_events_and_heartbeats():
     fake.script({"turns": [{"text": "shared reply for every tab", "chunk": 5, "delay_ms": 20}]})
     sid = new_session()
