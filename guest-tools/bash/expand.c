@@ -1042,15 +1042,184 @@ static int split_fields(xp *x, strv *out)
     return 0;
 }
 
+/* ---- brace expansion: a{b,c}d and {1..5} on the raw word ---- */
+
+#define BRACE_MAX 100000
+
+/* Index just past a quoted or substituted region starting at w[i], or i. */
+static size_t skip_region(const char *w, size_t n, size_t i)
+{
+    char c = w[i];
+    if (c == '\\' && i + 1 < n)
+        return i + 2;
+    if (c == '\'')
+        return sh_scan_end(w, n, i + 1, '\'');
+    if (c == '"')
+        return sh_scan_end(w, n, i + 1, '"');
+    if (c == '`')
+        return sh_scan_end(w, n, i + 1, '`');
+    if (c == '$' && i + 1 < n && w[i + 1] == '{')
+        return sh_scan_end(w, n, i + 2, '{');
+    if (c == '$' && i + 1 < n && w[i + 1] == '(')
+        return i + 2 < n && w[i + 2] == '(' ? sh_scan_end(w, n, i + 3, 'A') : sh_scan_end(w, n, i + 2, '(');
+    if (c == '$' && i + 1 < n && w[i + 1] == '\'')
+        return sh_scan_end(w, n, i + 2, '$');
+    return i;
+}
+
+static bool seq_bounds(const char *s, size_t n, long long *a, long long *b, long long *step, bool *chars)
+{
+    char buf[96];
+    if (n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    char *dots = strstr(buf, "..");
+    if (!dots)
+        return false;
+    *dots = 0;
+    char *second = dots + 2;
+    char *third = strstr(second, "..");
+    *step = 1;
+    if (third) {
+        *third = 0;
+        if (!parse_ll(third + 2, step) || *step == 0)
+            return false;
+    }
+    *chars = false;
+    if (strlen(buf) == 1 && strlen(second) == 1 && isalpha((unsigned char)buf[0]) &&
+        isalpha((unsigned char)second[0])) {
+        *a = (unsigned char)buf[0];
+        *b = (unsigned char)second[0];
+        *chars = true;
+        return true;
+    }
+    return parse_ll(buf, a) && parse_ll(second, b);
+}
+
+static void brace_expand(const char *w, strv *out, int depth)
+{
+    size_t n = strlen(w);
+    if (depth > 32 || out->n >= BRACE_MAX) {
+        strv_push(out, xstrdup(w));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t r = skip_region(w, n, i);
+        if (r != i) {
+            i = r - 1;
+            continue;
+        }
+        if (w[i] != '{')
+            continue;
+        /* find the matching '}' and the top-level commas */
+        size_t commas[256];
+        int nc = 0, lvl = 0;
+        size_t j = i + 1;
+        bool ok = false;
+        for (; j < n; j++) {
+            size_t rr = skip_region(w, n, j);
+            if (rr != j) {
+                j = rr - 1;
+                continue;
+            }
+            if (w[j] == '{')
+                lvl++;
+            else if (w[j] == '}') {
+                if (lvl == 0) {
+                    ok = true;
+                    break;
+                }
+                lvl--;
+            } else if (w[j] == ',' && lvl == 0 && nc < 256) {
+                commas[nc++] = j;
+            }
+        }
+        if (!ok)
+            return (void)strv_push(out, xstrdup(w));
+        sx pre, alt;
+        sx_init(&pre);
+        sx_init(&alt);
+        if (nc > 0) {
+            size_t from = i + 1;
+            for (int k = 0; k <= nc && out->n < BRACE_MAX; k++) {
+                size_t to = k < nc ? commas[k] : j;
+                sx_reset(&pre);
+                sx_add(&pre, w, i);
+                sx_add(&pre, w + from, to - from);
+                sx_adds(&pre, w + j + 1);
+                brace_expand(pre.s, out, depth + 1);
+                from = to + 1;
+            }
+            sx_free(&pre);
+            sx_free(&alt);
+            return;
+        }
+        long long a, b, step;
+        bool chars;
+        if (seq_bounds(w + i + 1, j - i - 1, &a, &b, &step, &chars)) {
+            if (step < 0)
+                step = -step;
+            long long cnt = 0;
+            for (long long v = a; (a <= b ? v <= b : v >= b) && out->n < BRACE_MAX; v += a <= b ? step : -step) {
+                sx_reset(&pre);
+                sx_add(&pre, w, i);
+                if (chars)
+                    sx_addc(&pre, (char)v);
+                else
+                    sx_printf(&pre, "%lld", v);
+                sx_adds(&pre, w + j + 1);
+                brace_expand(pre.s, out, depth + 1);
+                if (++cnt > BRACE_MAX)
+                    break;
+            }
+            sx_free(&pre);
+            sx_free(&alt);
+            return;
+        }
+        sx_free(&pre);
+        sx_free(&alt);
+        /* not a brace expression: keep scanning after this '{' */
+    }
+    strv_push(out, xstrdup(w));
+}
+
+static int expand_one(shell *sh, const char *text, strv *out);
+
 int expand_words(shell *sh, word *w, int n, strv *out)
 {
     for (int k = 0; k < n; k++) {
+        if (strchr(w[k].text, '{') && !sh->opt_f) {
+            strv parts = {0};
+            brace_expand(w[k].text, &parts, 0);
+            if (parts.n >= BRACE_MAX) {
+                strv_free(&parts);
+                sh_fatal(sh, 1, "brace expansion yields more than %d words", BRACE_MAX);
+                return -1;
+            }
+            for (int i = 0; i < parts.n; i++)
+                if (expand_one(sh, parts.v[i], out) != 0) {
+                    strv_free(&parts);
+                    return -1;
+                }
+            strv_free(&parts);
+            continue;
+        }
+        if (expand_one(sh, w[k].text, out) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int expand_one(shell *sh, const char *text, strv *out)
+{
+    {
         xp x;
         memset(&x, 0, sizeof x);
         x.sh = sh;
         sx_init(&x.s);
         sx_init(&x.f);
-        ex_text(&x, w[k].text, strlen(w[k].text), false);
+        ex_text(&x, text, strlen(text), false);
         int r = x.err ? -1 : split_fields(&x, out);
         sx_free(&x.s);
         sx_free(&x.f);

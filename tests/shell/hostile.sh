@@ -46,6 +46,8 @@ check loop-awk 124 "timeout" -- $S --timeout-ms 300 -c 'awk "BEGIN { while (1) x
 check sleep-cap 124 "timeout" -- $S --timeout-ms 300 -c 'sleep 100'
 check timeout-builtin 0 "124" -- $S -c 'timeout 0.2 sh_loop 2>/dev/null; f() { while :; do :; done; }; timeout 0.2 f; echo $?'
 check expansion-bomb nz "exceeds" -- $S -c 'x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done'
+check brace-bomb nz "brace expansion" -- $S -c 'echo {1..10000000}'
+check brace-product nz "brace expansion" -- $S -c 'echo {a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}'
 check subst-nesting nz "too deep" -- $S -c 'f() { echo $(f); }; f'
 check eval-nesting nz "" -- $S -c 'f() { eval f; }; f'
 check pipe-cap nz "too large" -- $S -c 'yes | sort'
