@@ -468,6 +468,7 @@ typedef struct call_slot {
     json_t *input;          /* parsed input (owned), NULL when malformed */
     const agent_tool *tool; /* NULL when unknown */
     bool runnable;
+    bool recorded_running; /* the store has it as running already */
     store_decision decision;
     agent_tool_result res;
     bool cancelled;
@@ -555,7 +556,7 @@ static void execute_slot(call_slot *s)
     pthread_mutex_lock(&run->lock);
     bx_vec_push(&run->calls, &cp);
     pthread_mutex_unlock(&run->lock);
-    if (run->cfg.st)
+    if (run->cfg.st && !s->recorded_running)
         store_tool_call_update(run->cfg.st, run->session_id, s->id, STORE_TOOL_RUNNING, NULL, 0,
                                false, NULL);
     json_t *ev = json_object();
@@ -622,6 +623,20 @@ static const agent_tool *find_offered(const bx_vec *offered, const char *name)
     return NULL;
 }
 
+static void record_call(agent_run *run, call_slot *s, int64_t msg_seq, store_tool_status status)
+{
+    if (!run->cfg.st)
+        return;
+    char *in = json_is_object(s->input) ? jx_dumps(s->input) : NULL;
+    store_tool_call_new nc = {s->id, msg_seq, s->name, in ? in : "{}", 0, status};
+    bx_error e;
+    bx_error_clear(&e);
+    bx_err err = store_tool_call_record(run->cfg.st, run->session_id, &nc, &e);
+    if (err)
+        store_warn("tool call record", err, &e);
+    free(in);
+}
+
 /* Validation and permission for one call, in order; fills runnable or a result. */
 static void settle_call(agent_run *run, call_slot *s, const llm_tool_call *c, int64_t msg_seq)
 {
@@ -664,17 +679,8 @@ static void settle_call(agent_run *run, call_slot *s, const llm_tool_call *c, in
                         msg.data);
         bx_buf_release(&msg);
     }
-    const json_t *rec_input = json_is_object(s->input) ? s->input : NULL;
-    if (run->cfg.st) {
-        char *in = rec_input ? jx_dumps(rec_input) : NULL;
-        store_tool_call_new nc = {s->id, msg_seq, s->name, in ? in : "{}", 0, STORE_TOOL_PENDING};
-        bx_error_clear(&e);
-        bx_err err = store_tool_call_record(run->cfg.st, run->session_id, &nc, &e);
-        if (err)
-            store_warn("tool call record", err, &e);
-        free(in);
-    }
     if (s->res.content) {
+        record_call(run, s, msg_seq, STORE_TOOL_PENDING);
         if (run->cfg.st)
             store_tool_call_update(run->cfg.st, run->session_id, s->id, STORE_TOOL_COMPLETED,
                                    s->res.content, 0, true, NULL);
@@ -688,10 +694,14 @@ static void settle_call(agent_run *run, call_slot *s, const llm_tool_call *c, in
     agent_permission_decide(&run->rules, mode, s->name, s->tool->level, s->input, &d);
     pthread_mutex_unlock(&run->lock);
     if (d.verdict == AGENT_VERDICT_ALLOW) {
+        /* recorded as running right away: one write less per call */
+        record_call(run, s, msg_seq, STORE_TOOL_RUNNING);
+        s->recorded_running = true;
         s->runnable = true;
         s->decision = STORE_DECISION_ALLOW;
         return;
     }
+    record_call(run, s, msg_seq, STORE_TOOL_PENDING);
     if (d.verdict == AGENT_VERDICT_ASK) {
         char *msg = NULL;
         agent_answer a = agent__ask_approval(run, s->id, s->name, s->input, d.reason, &msg);
