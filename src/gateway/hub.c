@@ -77,6 +77,7 @@ struct gateway__hubs {
     bool closing;             /* streams end at their next read */
     bool kick;                /* a channel has a full batch to store */
     uint64_t idle_ns;         /* free a channel unused this long */
+    uint64_t flush_ns;        /* store queued events at most this late */
     uint64_t heartbeat_ns;
     uint64_t last_ping_ns;
 };
@@ -449,7 +450,8 @@ static void *hub_thread(void *arg)
         if (!h->kick) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_nsec += FLUSH_MS * 1000000L;
+            ts.tv_nsec += (long)(h->flush_ns % 1000000000ull);
+            ts.tv_sec += (time_t)(h->flush_ns / 1000000000ull);
             if (ts.tv_nsec >= 1000000000L) {
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000L;
@@ -470,7 +472,7 @@ static void *hub_thread(void *arg)
             hub_chan *ch = me->value;
             pthread_mutex_lock(&ch->lock);
             bool due = ch->pending.len &&
-                       (kicked || now - ch->oldest_unflushed_ns >= FLUSH_MS * 1000000ull);
+                       (kicked || now - ch->oldest_unflushed_ns >= h->flush_ns);
             bool idle = ch->users == 0 && !ch->subs && now - ch->idle_since_ns > h->idle_ns;
             if (ping) {
                 for (sse_sub *s = ch->subs; s; s = s->next_sub)
@@ -520,6 +522,7 @@ bx_err gateway__hubs_init(gateway *gw)
     h->heartbeat_ns = (uint64_t)(ms >= 100 ? ms : 15000) * 1000000ull;
     h->last_ping_ns = bx_mono_ns();
     h->idle_ns = (uint64_t)gateway__env_size("BOXAGNTS_HUB_IDLE_MS", IDLE_GC_MS) * 1000000ull;
+    h->flush_ns = (uint64_t)gateway__env_size("BOXAGNTS_HUB_FLUSH_MS", FLUSH_MS) * 1000000ull;
     gw->hubs = h;
     if (pthread_create(&h->thread, NULL, hub_thread, gw) != 0)
         return BX_INTERNAL;
