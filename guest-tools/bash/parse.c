@@ -287,12 +287,71 @@ static size_t skip_cmdsub(lexer *lx, size_t i)
     int case_at[64];
     int ncase = 0;
     bool word_start = true;
+    /* here-documents inside $( ): their bodies are skipped verbatim */
+    char hd_delim[16][128];
+    bool hd_strip[16];
+    int nhd = 0;
     if (++lx->depth > SH_MAX_PARSE_DEPTH) {
         lx_error(lx, "nesting too deep");
         return lx->n;
     }
     while (i < lx->n) {
         char c = lx->s[i];
+        if (c == '<' && i + 2 < lx->n && lx->s[i + 1] == '<' && lx->s[i + 2] != '<' && nhd < 16) {
+            i += 2;
+            bool strip = false;
+            if (i < lx->n && lx->s[i] == '-') {
+                strip = true;
+                i++;
+            }
+            while (i < lx->n && (lx->s[i] == ' ' || lx->s[i] == '\t'))
+                i++;
+            size_t b = i;
+            while (i < lx->n && !is_meta((unsigned char)lx->s[i])) {
+                if (lx->s[i] == '\'')
+                    i = skip_squote(lx, i + 1);
+                else if (lx->s[i] == '"')
+                    i = skip_dquote(lx, i + 1);
+                else
+                    i++;
+            }
+            /* the delimiter without its quotes (no arena here: sh_scan_end) */
+            size_t o = 0;
+            for (size_t k = b; k < i && o < sizeof hd_delim[0] - 1; k++) {
+                char d = lx->s[k];
+                if (d == '\\' && k + 1 < i)
+                    hd_delim[nhd][o++] = lx->s[++k];
+                else if (d != '\'' && d != '"')
+                    hd_delim[nhd][o++] = d;
+            }
+            hd_delim[nhd][o] = 0;
+            hd_strip[nhd] = strip;
+            nhd++;
+            word_start = false;
+            continue;
+        }
+        if (c == '\n' && nhd > 0) {
+            i++;
+            for (int k = 0; k < nhd; k++) {
+                size_t dl = strlen(hd_delim[k]);
+                while (i < lx->n) {
+                    size_t b = i;
+                    while (i < lx->n && lx->s[i] != '\n')
+                        i++;
+                    size_t e = i;
+                    if (i < lx->n)
+                        i++;
+                    if (hd_strip[k])
+                        while (b < e && lx->s[b] == '\t')
+                            b++;
+                    if (e - b == dl && memcmp(lx->s + b, hd_delim[k], dl) == 0)
+                        break;
+                }
+            }
+            nhd = 0;
+            word_start = true;
+            continue;
+        }
         if (c == '\\' && i + 1 < lx->n) {
             i += 2;
             word_start = false;
