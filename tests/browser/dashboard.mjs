@@ -214,6 +214,13 @@ try {
     await page.waitForSelector('#run-status >> text=idle');
   });
 
+  await check('rename a session from its title', async () => {
+    page.once('dialog', (d) => d.accept('Painting plans'));
+    await page.click('.chat-head .title');
+    await page.waitForSelector('.chat-head .title >> text=Painting plans');
+    await page.waitForSelector('#session-list li a >> text=Painting plans');
+  });
+
   await check('switch the theme', async () => {
     const before = await page.evaluate(() => document.documentElement.dataset.theme);
     await page.click('#theme-btn');

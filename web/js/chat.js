@@ -320,6 +320,17 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
     }
   }
 
+  title.title = 'Click to rename';
+  title.addEventListener('click', async () => {
+    if (!sessionId) return;
+    const name = prompt('Rename this session', title.textContent);
+    if (!name || name === title.textContent) return;
+    try {
+      const s = await patch('/api/sessions/' + sessionId, { title: name });
+      title.textContent = s.title;
+      onSessionsChanged();
+    } catch (e) { toast(e.message); }
+  });
   form.addEventListener('submit', (e) => { e.preventDefault(); send(); });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); }
