@@ -72,3 +72,8 @@ foreach(_lvl none read_only write network)
     add_dependencies(tools_test_grants guest_tools_sneaky_${_lvl})
   endif()
 endforeach()
+
+# The regex engine against glibc's POSIX ERE (leftmost-longest spans).
+add_executable(tools_regex_vs_glibc ${CMAKE_SOURCE_DIR}/tests/tools/diff/regex_vs_glibc.c ${BX_SDK_DIR}/regex.c)
+target_compile_options(tools_regex_vs_glibc PRIVATE ${BX_WARNINGS} -iquote ${BX_SDK_DIR})
+add_test(NAME tools/regex_vs_glibc COMMAND tools_regex_vs_glibc)
