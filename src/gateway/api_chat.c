@@ -36,7 +36,7 @@ struct gw_run {
     tools_ctx tctx;
     const char **hosts;
     char *agent_name;
-    gateway__tap *tap;        /* an extra listener (the OpenAI endpoint), or NULL */
+    gateway__tap *tap; /* an extra listener (the OpenAI endpoint), or NULL */
     gateway__run_done_fn on_done;
     void *on_done_ctx;
 };
@@ -58,10 +58,23 @@ static bool parse_size(const json_t *v, uint64_t *out)
     if (end == s)
         return false;
     switch (*end) {
-    case 'K': case 'k': n <<= 10; end++; break;
-    case 'M': case 'm': n <<= 20; end++; break;
-    case 'G': case 'g': n <<= 30; end++; break;
-    default: break;
+    case 'K':
+    case 'k':
+        n <<= 10;
+        end++;
+        break;
+    case 'M':
+    case 'm':
+        n <<= 20;
+        end++;
+        break;
+    case 'G':
+    case 'g':
+        n <<= 30;
+        end++;
+        break;
+    default:
+        break;
     }
     if (*end)
         return false;
@@ -73,9 +86,9 @@ bool gateway__tool_disabled(const json_t *settings, const char *name)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(jx_arr(jx_obj(settings, "tools"), "disabled"), i, v)
-        if (json_is_string(v) && strcmp(json_string_value(v), name) == 0)
-            return true;
+    json_array_foreach(jx_arr(jx_obj(settings, "tools"), "disabled"), i,
+                       v) if (json_is_string(v) &&
+                              strcmp(json_string_value(v), name) == 0) return true;
     return false;
 }
 
@@ -110,11 +123,16 @@ static bx_err tool_exec(void *ctx, agent_call *call, const json_t *input, agent_
 static agent_level level_of(tools_level l)
 {
     switch (l) {
-    case TOOLS_NONE: return AGENT_LEVEL_NONE;
-    case TOOLS_READ_ONLY: return AGENT_LEVEL_READONLY;
-    case TOOLS_WRITE: return AGENT_LEVEL_WRITE;
-    case TOOLS_EXECUTE: return AGENT_LEVEL_EXECUTE;
-    default: return AGENT_LEVEL_NETWORK;
+    case TOOLS_NONE:
+        return AGENT_LEVEL_NONE;
+    case TOOLS_READ_ONLY:
+        return AGENT_LEVEL_READONLY;
+    case TOOLS_WRITE:
+        return AGENT_LEVEL_WRITE;
+    case TOOLS_EXECUTE:
+        return AGENT_LEVEL_EXECUTE;
+    default:
+        return AGENT_LEVEL_NETWORK;
     }
 }
 
@@ -147,8 +165,8 @@ static void build_tools(gateway *gw, gw_run *r, const json_t *settings)
     for (size_t i = 0; i < nh; i++)
         if (json_is_string(json_array_get(hosts, i)))
             r->hosts[k++] = bx_strdup(json_string_value(json_array_get(hosts, i)));
-    r->tctx = (tools_ctx){.root_dir = workspace_root(gw->ws), .allowed_hosts = r->hosts,
-                          .n_allowed_hosts = k};
+    r->tctx = (tools_ctx){
+        .root_dir = workspace_root(gw->ws), .allowed_hosts = r->hosts, .n_allowed_hosts = k};
     json_t *sb = jx_obj(settings, "sandbox");
     int64_t ts = jx_int(sb, "timeout_s", 0);
     if (ts > 0 && ts < 86400)
@@ -239,9 +257,9 @@ bx_err gateway__run_start(gateway *gw, const gateway_run_opts *o, bx_error *deta
     }
     if (mode == AGENT_MODE_BYPASS && !o->mode)
         mode = AGENT_MODE_DEFAULT; /* bypass only on the user's explicit request */
-    const char *model = o->model && *o->model ? o->model
-                                              : jx_str(agent, "model",
-                                                       jx_str(settings, "default_model", ""));
+    const char *model = o->model && *o->model
+                            ? o->model
+                            : jx_str(agent, "model", jx_str(settings, "default_model", ""));
     r = bx_calloc(1, sizeof *r);
     r->gw = gw;
     snprintf(r->session_id, sizeof r->session_id, "%s", o->session_id);
@@ -393,7 +411,9 @@ static enum MHD_Result post_message(gateway_req *req)
     gateway_run_opts o = {
         .session_id = s.id,
         .prompt = json_string_value(content),
-        .agent = agent ? json_string_value(agent) : s.agent[0] ? s.agent : "build",
+        .agent = agent        ? json_string_value(agent)
+                 : s.agent[0] ? s.agent
+                              : "build",
         .model = model ? json_string_value(model) : s.model,
         .mode = mode ? json_string_value(mode) : NULL,
         .can_ask = true,
@@ -487,10 +507,10 @@ static bx_err do_decide(agent_run *run, json_t *body, bx_error *detail, bool all
         return bx_error_set(detail, BX_INVALID, -1,
                             "approval_id (string) is required; message must be a string and "
                             "always a boolean");
-    agent_answer a = allow ? (json_is_true(always) ? AGENT_ANSWER_ALLOW_ALWAYS
-                                                   : AGENT_ANSWER_ALLOW_ONCE)
-                           : (msg && json_string_length(msg) ? AGENT_ANSWER_DENY_WITH_MESSAGE
-                                                             : AGENT_ANSWER_DENY);
+    agent_answer a =
+        allow
+            ? (json_is_true(always) ? AGENT_ANSWER_ALLOW_ALWAYS : AGENT_ANSWER_ALLOW_ONCE)
+            : (msg && json_string_length(msg) ? AGENT_ANSWER_DENY_WITH_MESSAGE : AGENT_ANSWER_DENY);
     bx_err err = agent_run_approve(run, id, a, msg ? json_string_value(msg) : NULL);
     if (err == BX_NOTFOUND)
         return bx_error_set(detail, err, -1, "no pending approval %s (answered or expired)", id);
@@ -512,7 +532,8 @@ static bx_err do_answer(agent_run *run, json_t *body, bx_error *detail)
     const char *id = jx_str(body, "question_id", NULL);
     const char *answer = jx_str(body, "answer", NULL);
     if (!id || !answer)
-        return bx_error_set(detail, BX_INVALID, -1, "question_id and answer (strings) are required");
+        return bx_error_set(detail, BX_INVALID, -1,
+                            "question_id and answer (strings) are required");
     bx_err err = agent_run_answer(run, id, answer);
     if (err == BX_NOTFOUND)
         return bx_error_set(detail, err, -1, "no pending question %s (answered or expired)", id);
@@ -529,11 +550,26 @@ static bx_err do_mode(agent_run *run, json_t *body, bx_error *detail)
     return BX_OK;
 }
 
-static enum MHD_Result post_cancel(gateway_req *req) { return with_run(req, do_cancel, false); }
-static enum MHD_Result post_approve(gateway_req *req) { return with_run(req, do_approve, true); }
-static enum MHD_Result post_deny(gateway_req *req) { return with_run(req, do_deny, true); }
-static enum MHD_Result post_answer(gateway_req *req) { return with_run(req, do_answer, true); }
-static enum MHD_Result post_mode(gateway_req *req) { return with_run(req, do_mode, true); }
+static enum MHD_Result post_cancel(gateway_req *req)
+{
+    return with_run(req, do_cancel, false);
+}
+static enum MHD_Result post_approve(gateway_req *req)
+{
+    return with_run(req, do_approve, true);
+}
+static enum MHD_Result post_deny(gateway_req *req)
+{
+    return with_run(req, do_deny, true);
+}
+static enum MHD_Result post_answer(gateway_req *req)
+{
+    return with_run(req, do_answer, true);
+}
+static enum MHD_Result post_mode(gateway_req *req)
+{
+    return with_run(req, do_mode, true);
+}
 
 static enum MHD_Result get_run(gateway_req *req)
 {
@@ -620,9 +656,9 @@ static enum MHD_Result put_tool(gateway_req *req)
     json_t *list = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(old, i, v)
-        if (json_is_string(v) && strcmp(json_string_value(v), req->params[0]) != 0)
-            json_array_append(list, v);
+    json_array_foreach(old, i, v) if (json_is_string(v) &&
+                                      strcmp(json_string_value(v), req->params[0]) != 0)
+        json_array_append(list, v);
     if (!enable)
         json_array_append_new(list, json_string(req->params[0]));
     json_t *patch = json_pack("{s:{s:o}}", "tools", "disabled", list);

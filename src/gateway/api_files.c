@@ -97,8 +97,9 @@ static enum MHD_Result list_dir(gateway_req *req)
     for (size_t i = 0; i < entries.len; i++)
         json_array_append_new(arr, BX_VEC_AT(&entries, json_t *, i));
     bx_vec_release(&entries);
-    return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:s,s:o,s:b}", "path", path,
-                                                          "entries", arr, "truncated", truncated));
+    return gateway__send_json(
+        req, MHD_HTTP_OK,
+        json_pack("{s:s,s:o,s:b}", "path", path, "entries", arr, "truncated", truncated));
 }
 
 /* Opens a regular file beneath the root for reading. */
@@ -134,7 +135,8 @@ static bool valid_utf8(const unsigned char *s, size_t n)
             return false;
         if (len == 3 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)))
             return false;
-        if (len == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || c > 0xF4 || (c == 0xF4 && s[i + 1] >= 0x90)))
+        if (len == 4 &&
+            ((c == 0xF0 && s[i + 1] < 0x90) || c > 0xF4 || (c == 0xF4 && s[i + 1] >= 0x90)))
             return false;
         i += len;
     }
@@ -145,7 +147,8 @@ static enum MHD_Result read_content(gateway_req *req)
 {
     const char *path = gateway__query(req, "path");
     if (!path)
-        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request", "path is required");
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                   "path is required");
     int fd;
     struct stat st;
     errno = 0;
@@ -167,9 +170,9 @@ static enum MHD_Result read_content(gateway_req *req)
             break;
     close(fd);
     bool text = valid_utf8((const unsigned char *)b.data, b.len);
-    json_t *body = json_pack("{s:s,s:I,s:b,s:I}", "path", path, "size", (json_int_t)b.len, "binary",
-                             !text, "mtime_ms",
-                             (json_int_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
+    json_t *body =
+        json_pack("{s:s,s:I,s:b,s:I}", "path", path, "size", (json_int_t)b.len, "binary", !text,
+                  "mtime_ms", (json_int_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
     if (text)
         json_object_set_new(body, "content", json_stringn(b.data, b.len));
     bx_buf_release(&b);
@@ -180,7 +183,8 @@ static enum MHD_Result download(gateway_req *req)
 {
     const char *path = gateway__query(req, "path");
     if (!path)
-        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request", "path is required");
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                   "path is required");
     int fd;
     struct stat st;
     errno = 0;
@@ -344,14 +348,14 @@ static enum MHD_Result write_content(gateway_req *req)
                                    "path and content (strings) are required");
     }
     errno = 0;
-    bx_err err = write_beneath(req->gw, path, json_string_value(content),
-                               json_string_length(content));
+    bx_err err =
+        write_beneath(req->gw, path, json_string_value(content), json_string_length(content));
     if (err)
         r = fs_error(req, err, path);
     else
-        r = gateway__send_json(req, MHD_HTTP_OK,
-                               json_pack("{s:s,s:I}", "path", path, "bytes",
-                                         (json_int_t)json_string_length(content)));
+        r = gateway__send_json(
+            req, MHD_HTTP_OK,
+            json_pack("{s:s,s:I}", "path", path, "bytes", (json_int_t)json_string_length(content)));
     json_decref(body);
     return r;
 }
@@ -360,14 +364,15 @@ static enum MHD_Result upload(gateway_req *req)
 {
     const char *path = gateway__query(req, "path");
     if (!path)
-        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request", "path is required");
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                   "path is required");
     errno = 0;
     bx_err err = write_beneath(req->gw, path, req->body.data, req->body.len);
     if (err)
         return fs_error(req, err, path);
-    return gateway__send_json(req, MHD_HTTP_CREATED,
-                              json_pack("{s:s,s:I}", "path", path, "bytes",
-                                        (json_int_t)req->body.len));
+    return gateway__send_json(
+        req, MHD_HTTP_CREATED,
+        json_pack("{s:s,s:I}", "path", path, "bytes", (json_int_t)req->body.len));
 }
 
 static enum MHD_Result make_dir(gateway_req *req)
@@ -379,7 +384,8 @@ static enum MHD_Result make_dir(gateway_req *req)
     const char *path = jx_str(body, "path", NULL);
     if (!path) {
         json_decref(body);
-        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request", "path is required");
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                   "path is required");
     }
     int rfd = root_fd(req->gw), dfd = -1;
     errno = 0;
@@ -439,7 +445,8 @@ static enum MHD_Result delete_path(gateway_req *req)
     const char *path = gateway__query(req, "path");
     const char *rec = gateway__query(req, "recursive");
     if (!path)
-        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request", "path is required");
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                                   "path is required");
     int rfd = root_fd(req->gw);
     if (rfd < 0)
         return fs_error(req, bx_err_from_errno(errno), path);
@@ -581,8 +588,14 @@ static enum MHD_Result move_or_copy(gateway_req *req, bool copy)
     return r;
 }
 
-static enum MHD_Result move_path(gateway_req *req) { return move_or_copy(req, false); }
-static enum MHD_Result copy_path(gateway_req *req) { return move_or_copy(req, true); }
+static enum MHD_Result move_path(gateway_req *req)
+{
+    return move_or_copy(req, false);
+}
+static enum MHD_Result copy_path(gateway_req *req)
+{
+    return move_or_copy(req, true);
+}
 
 const gateway_route gateway__file_routes[] = {
     {"GET", "/api/files", list_dir, 0},

@@ -19,7 +19,7 @@
 
 struct gateway__tap {
     pthread_mutex_t lock;
-    int refs;                 /* the response and the run */
+    int refs; /* the response and the run */
     gateway *gw;
     bool stream;
     bool include_usage;
@@ -28,14 +28,14 @@ struct gateway__tap {
     char session_id[37];
     int64_t created;
     bool role_sent;
-    bx_buf text;              /* the reply so far (non-stream) */
-    bx_buf out;               /* bytes waiting for the client */
+    bx_buf text; /* the reply so far (non-stream) */
+    bx_buf out;  /* bytes waiting for the client */
     size_t out_off;
     struct MHD_Connection *conn; /* NULL once the response is gone */
     bool suspended;
     bool done;
-    bool finished;            /* run_end seen: the final chunk is out */
-    const char *finish;       /* finish_reason */
+    bool finished;      /* run_end seen: the final chunk is out */
+    const char *finish; /* finish_reason */
     int64_t in_tokens, out_tokens;
     char error[512];
 };
@@ -64,11 +64,10 @@ static void wake_locked(gateway__tap *t)
 /* Appends one "data: {...}\n\n" chunk. Lock held. */
 static void chunk_locked(gateway__tap *t, json_t *delta, const char *finish, json_t *usage)
 {
-    json_t *choice = json_pack("{s:i,s:o,s:s?}", "index", 0, "delta", delta, "finish_reason",
-                               finish);
-    json_t *c = json_pack("{s:s,s:s,s:I,s:s,s:[o]}", "id", t->id, "object",
-                          "chat.completion.chunk", "created", (json_int_t)t->created, "model",
-                          t->model, "choices", choice);
+    json_t *choice =
+        json_pack("{s:i,s:o,s:s?}", "index", 0, "delta", delta, "finish_reason", finish);
+    json_t *c = json_pack("{s:s,s:s,s:I,s:s,s:[o]}", "id", t->id, "object", "chat.completion.chunk",
+                          "created", (json_int_t)t->created, "model", t->model, "choices", choice);
     if (!finish)
         json_object_set_new(json_array_get(json_object_get(c, "choices"), 0), "finish_reason",
                             json_null());
@@ -155,8 +154,8 @@ static void tap_done(void *ctx, agent_outcome outcome, const bx_error *detail)
     if (t->stream) {
         finish_stream_locked(t);
     } else {
-        json_t *msg = json_pack("{s:s,s:s%}", "role", "assistant", "content", t->text.data,
-                                t->text.len);
+        json_t *msg =
+            json_pack("{s:s,s:s%}", "role", "assistant", "content", t->text.data, t->text.len);
         json_t *c = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:s}],s:o}", "id", t->id, "object",
                               "chat.completion", "created", (json_int_t)t->created, "model",
                               t->model, "choices", "index", 0, "message", msg, "finish_reason",
@@ -226,13 +225,13 @@ static void tap_response_free(void *cls)
 static bool content_text(const json_t *content, bx_buf *out)
 {
     if (json_is_string(content))
-        return bx_buf_append(out, json_string_value(content), json_string_length(content)) ==
-               BX_OK;
+        return bx_buf_append(out, json_string_value(content), json_string_length(content)) == BX_OK;
     if (!json_is_array(content))
         return json_is_null(content);
     size_t i;
     json_t *part;
-    json_array_foreach(content, i, part) {
+    json_array_foreach(content, i, part)
+    {
         if (strcmp(jx_str(part, "type", ""), "text") != 0)
             return false;
         if (bx_buf_puts(out, jx_str(part, "text", "")) != BX_OK)
@@ -305,7 +304,8 @@ static enum MHD_Result chat_completions(gateway_req *req)
     }
     char sid[37];
     bx_error e;
-    store_session_fields f = {.title = title, .agent = agent,
+    store_session_fields f = {.title = title,
+                              .agent = agent,
                               .model = jx_str(jx_obj(jx_obj(settings, "agents"), agent), "model",
                                               jx_str(settings, "default_model", ""))};
     gateway__sessions_changed(gw);

@@ -15,11 +15,11 @@ static json_t *session_json(const store_session *s)
 {
     json_t *meta = jx_parse(s->metadata, strlen(s->metadata), STORE_MAX_TEXT, NULL);
     return json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s?,s:I,s:I}", "id", s->id, "title", s->title,
-                     "agent", s->agent, "model", s->model, "metadata",
-                     meta ? meta : json_object(), "created_ms", (json_int_t)s->created_ms,
-                     "updated_ms", (json_int_t)s->updated_ms, "parent_id",
-                     s->parent_id[0] ? s->parent_id : NULL, "fork_seq", (json_int_t)s->fork_seq,
-                     "message_count", (json_int_t)s->message_count);
+                     "agent", s->agent, "model", s->model, "metadata", meta ? meta : json_object(),
+                     "created_ms", (json_int_t)s->created_ms, "updated_ms",
+                     (json_int_t)s->updated_ms, "parent_id", s->parent_id[0] ? s->parent_id : NULL,
+                     "fork_seq", (json_int_t)s->fork_seq, "message_count",
+                     (json_int_t)s->message_count);
 }
 
 static bool parse_limit(gateway_req *req, const char *key, size_t max, size_t *out)
@@ -74,8 +74,7 @@ void gateway__list_cache_free(gateway *gw)
 }
 
 /* Answers from the cache when it can; false when the caller must build. */
-static bool list_from_cache(gateway_req *req, const char *key, uint64_t gen,
-                            enum MHD_Result *out_r)
+static bool list_from_cache(gateway_req *req, const char *key, uint64_t gen, enum MHD_Result *out_r)
 {
     gateway__list_cache *c = req->gw->list_cache;
     uint64_t now = bx_mono_ns();
@@ -83,8 +82,8 @@ static bool list_from_cache(gateway_req *req, const char *key, uint64_t gen,
     size_t len = 0;
     pthread_mutex_lock(&c->lock);
     for (unsigned i = 0; i < LIST_CACHE_SLOTS; i++) {
-        if (c->slot[i].body && c->slot[i].gen == gen && now - c->slot[i].at_ns < LIST_CACHE_TTL_NS &&
-            strcmp(c->slot[i].key, key) == 0) {
+        if (c->slot[i].body && c->slot[i].gen == gen &&
+            now - c->slot[i].at_ns < LIST_CACHE_TTL_NS && strcmp(c->slot[i].key, key) == 0) {
             len = c->slot[i].len;
             copy = malloc(len);
             if (copy)
@@ -235,11 +234,10 @@ static enum MHD_Result get_session(gateway_req *req)
         store_message *m = &ml.items[i];
         json_t *content = jx_parse(m->content, strlen(m->content), STORE_MAX_TEXT, NULL);
         json_array_append_new(
-            msgs, json_pack("{s:I,s:s,s:o,s:I,s:I,s:I}", "seq", (json_int_t)m->seq, "role",
-                            m->role, "content", content ? content : json_array(), "created_ms",
-                            (json_int_t)m->created_ms, "input_tokens",
-                            (json_int_t)m->input_tokens, "output_tokens",
-                            (json_int_t)m->output_tokens));
+            msgs, json_pack("{s:I,s:s,s:o,s:I,s:I,s:I}", "seq", (json_int_t)m->seq, "role", m->role,
+                            "content", content ? content : json_array(), "created_ms",
+                            (json_int_t)m->created_ms, "input_tokens", (json_int_t)m->input_tokens,
+                            "output_tokens", (json_int_t)m->output_tokens));
     }
     json_t *body = session_json(&s);
     json_object_set_new(body, "messages", msgs);
@@ -309,8 +307,8 @@ static enum MHD_Result fork_session(gateway_req *req)
     char id[37];
     bx_error e;
     gateway__sessions_changed(req->gw);
-    bx_err err = store_session_fork(req->gw->st, req->params[0],
-                                    (int64_t)json_integer_value(at), title, id, &e);
+    bx_err err = store_session_fork(req->gw->st, req->params[0], (int64_t)json_integer_value(at),
+                                    title, id, &e);
     json_decref(body);
     if (err)
         return gateway__send_bx_error(req, err, &e);
@@ -339,12 +337,12 @@ static enum MHD_Result list_tool_calls(gateway_req *req)
         store_tool_call *c = &l.items[i];
         json_t *input = jx_parse(c->input, strlen(c->input), STORE_MAX_TEXT, NULL);
         json_array_append_new(
-            arr, json_pack("{s:s,s:I,s:s,s:o,s:s?,s:b,s:s,s:I,s:I,s:I}", "id", c->id,
-                           "message_seq", (json_int_t)c->message_seq, "tool", c->tool, "input",
+            arr, json_pack("{s:s,s:I,s:s,s:o,s:s?,s:b,s:s,s:I,s:I,s:I}", "id", c->id, "message_seq",
+                           (json_int_t)c->message_seq, "tool", c->tool, "input",
                            input ? input : json_object(), "output", c->output, "is_error",
-                           c->is_error, "status", store_tool_status_name(c->status),
-                           "started_ms", (json_int_t)c->started_ms, "ended_ms",
-                           (json_int_t)c->ended_ms, "duration_ms", (json_int_t)c->duration_ms));
+                           c->is_error, "status", store_tool_status_name(c->status), "started_ms",
+                           (json_int_t)c->started_ms, "ended_ms", (json_int_t)c->ended_ms,
+                           "duration_ms", (json_int_t)c->duration_ms));
     }
     store_tool_call_list_release(&l);
     return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:o}", "tool_calls", arr));

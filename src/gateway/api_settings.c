@@ -59,7 +59,8 @@ static enum MHD_Result list_agents(gateway_req *req)
     json_t *agents = json_array();
     const char *name;
     json_t *a;
-    json_object_foreach(jx_obj(s, "agents"), name, a) {
+    json_object_foreach(jx_obj(s, "agents"), name, a)
+    {
         json_t *copy = json_deep_copy(a);
         json_object_set_new(copy, "name", json_string(name));
         json_array_append_new(agents, copy);
@@ -81,7 +82,8 @@ static enum MHD_Result put_agent(gateway_req *req)
     static const char *const access[] = {"full", "read-only", "search-only"};
     static const char *const modes[] = {"default", "accept-edits", "plan", "bypass"};
     const char *acc = jx_str(body, "access", NULL), *mode = jx_str(body, "permission_mode", NULL);
-    bool ok_acc = !json_object_get(body, "access"), ok_mode = !json_object_get(body, "permission_mode");
+    bool ok_acc = !json_object_get(body, "access"),
+         ok_mode = !json_object_get(body, "permission_mode");
     for (size_t i = 0; acc && i < BX_ARRAY_LEN(access); i++)
         ok_acc |= !strcmp(acc, access[i]);
     for (size_t i = 0; mode && i < BX_ARRAY_LEN(modes); i++)
@@ -136,10 +138,13 @@ static char *key_name(const char *provider)
 
 static enum MHD_Result list_providers(gateway_req *req)
 {
-    static const char *const known[] = {"openai", "openai-responses", "anthropic", "gemini",
-                                        "azure", "deepseek", "groq", "mistral", "xai",
-                                        "openrouter", "together", "fireworks", "cerebras",
-                                        "ollama"};
+    static const char *const known[] = {"openai",    "openai-responses",
+                                        "anthropic", "gemini",
+                                        "azure",     "deepseek",
+                                        "groq",      "mistral",
+                                        "xai",       "openrouter",
+                                        "together",  "fireworks",
+                                        "cerebras",  "ollama"};
     json_t *s = workspace_settings(req->gw->ws);
     json_t *conf = jx_obj(s, "providers");
     json_t *out = json_array();
@@ -176,9 +181,9 @@ static enum MHD_Result put_provider_key(gateway_req *req)
         bx_free(name);
         return gateway__send_bx_error(req, err, NULL);
     }
-    r = gateway__send_json(req, MHD_HTTP_OK,
-                           json_pack("{s:s,s:s,s:b}", "id", req->params[0], "key_name", name,
-                                     "key_set", 1));
+    r = gateway__send_json(
+        req, MHD_HTTP_OK,
+        json_pack("{s:s,s:s,s:b}", "id", req->params[0], "key_name", name, "key_set", 1));
     bx_free(name);
     return r;
 }
@@ -226,7 +231,8 @@ static enum MHD_Result put_agents_md(gateway_req *req)
         return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
                                    "content (a string) is required");
     }
-    bx_err err = workspace_agents_md_write(req->gw->ws, json_string_value(c), json_string_length(c));
+    bx_err err =
+        workspace_agents_md_write(req->gw->ws, json_string_value(c), json_string_length(c));
     json_decref(body);
     return err ? gateway__send_bx_error(req, err, NULL) : get_agents_md(req);
 }
@@ -263,10 +269,11 @@ static enum MHD_Result get_skill(gateway_req *req)
     bx_free(path);
     enum MHD_Result r =
         err ? gateway__send_error(req, err == BX_NOTFOUND ? MHD_HTTP_NOT_FOUND : 500,
-                                  err == BX_NOTFOUND ? "not_found" : "internal",
-                                  "skill \"%s\": %s", req->params[0], bx_err_str(err))
-            : gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:s,s:s%}", "name", req->params[0],
-                                                             "content", b.data, b.len));
+                                  err == BX_NOTFOUND ? "not_found" : "internal", "skill \"%s\": %s",
+                                  req->params[0], bx_err_str(err))
+            : gateway__send_json(
+                  req, MHD_HTTP_OK,
+                  json_pack("{s:s,s:s%}", "name", req->params[0], "content", b.data, b.len));
     bx_buf_release(&b);
     return r;
 }
@@ -391,12 +398,12 @@ static enum MHD_Result get_audit(gateway_req *req)
     for (size_t i = 0; i < l.len; i++) {
         store_audit_entry *a = &l.items[i];
         json_array_append_new(
-            rows, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)a->id,
-                            "at_ms", (json_int_t)a->at_ms, "session_id", a->session_id,
-                            "tool_call_id", a->tool_call_id, "tool", a->tool, "input_sha256",
-                            a->input_sha256, "decision", store_decision_name(a->decision),
-                            "outcome", store_outcome_name(a->outcome), "duration_ms",
-                            (json_int_t)a->duration_ms));
+            rows,
+            json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)a->id, "at_ms",
+                      (json_int_t)a->at_ms, "session_id", a->session_id, "tool_call_id",
+                      a->tool_call_id, "tool", a->tool, "input_sha256", a->input_sha256, "decision",
+                      store_decision_name(a->decision), "outcome", store_outcome_name(a->outcome),
+                      "duration_ms", (json_int_t)a->duration_ms));
     }
     store_audit_list_release(&l);
     return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:o}", "entries", rows));
@@ -413,7 +420,8 @@ static enum MHD_Result list_models(gateway_req *req)
     json_t *over = jx_obj(settings, "models");
     const char *id;
     json_t *v;
-    json_object_foreach(over, id, v) {
+    json_object_foreach(over, id, v)
+    {
         if (!json_is_object(v))
             continue;
         json_t *cur = json_object_get(all, id);
@@ -423,7 +431,8 @@ static enum MHD_Result list_models(gateway_req *req)
             json_object_set(all, id, v);
     }
     json_t *arr = json_array();
-    json_object_foreach(all, id, v) {
+    json_object_foreach(all, id, v)
+    {
         json_t *m = json_deep_copy(v);
         json_object_set_new(m, "id", json_string(id));
         json_array_append_new(arr, m);

@@ -7,11 +7,11 @@
 #include <stddef.h>
 
 typedef struct gateway_asset {
-    const char *path;         /* URL path, e.g. "/index.html" */
+    const char *path; /* URL path, e.g. "/index.html" */
     const char *content_type;
     const unsigned char *data;
     size_t len;
-    const char *etag;         /* quoted strong ETag */
+    const char *etag; /* quoted strong ETag */
 } gateway_asset;
 
 extern const gateway_asset gateway_assets[];

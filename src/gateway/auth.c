@@ -40,8 +40,8 @@ static void hmac_hex(const char *key, const char *msg, char out[65])
 static bx_err pbkdf2_hex(const char *pass, const char *salt_hex, int iterations, char out[65])
 {
     uint8_t dk[32];
-    if (PKCS5_PBKDF2_HMAC(pass, (int)strlen(pass), (const uint8_t *)salt_hex,
-                          (int)strlen(salt_hex), iterations, EVP_sha256(), sizeof dk, dk) != 1)
+    if (PKCS5_PBKDF2_HMAC(pass, (int)strlen(pass), (const uint8_t *)salt_hex, (int)strlen(salt_hex),
+                          iterations, EVP_sha256(), sizeof dk, dk) != 1)
         return BX_INTERNAL;
     bx_hex(dk, sizeof dk, out);
     return BX_OK;
@@ -273,8 +273,8 @@ static enum MHD_Result set_cookie_and_send(gateway_req *req, bool redirect)
         MHD_add_response_header(resp, "Location", "/");
     else
         MHD_add_response_header(resp, "Content-Type", "application/json");
-    enum MHD_Result r = MHD_queue_response(req->conn, redirect ? MHD_HTTP_SEE_OTHER : MHD_HTTP_OK,
-                                           resp);
+    enum MHD_Result r =
+        MHD_queue_response(req->conn, redirect ? MHD_HTTP_SEE_OTHER : MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     req->responded = true;
     return r;
@@ -292,8 +292,8 @@ static bool admin_password_ok(gateway *gw, const char *user, const char *pass)
     char got[65];
     if (pbkdf2_hex(pass, salt, iter, got) != BX_OK)
         return false;
-    bool user_ok = strlen(user) == strlen(gw->admin_user) &&
-                   bx_ct_equal(user, gw->admin_user, strlen(user));
+    bool user_ok =
+        strlen(user) == strlen(gw->admin_user) && bx_ct_equal(user, gw->admin_user, strlen(user));
     return bx_ct_equal(got, want, 64) && user_ok;
 }
 
@@ -357,10 +357,10 @@ static enum MHD_Result route_logout(gateway_req *req)
 
 static enum MHD_Result route_whoami(gateway_req *req)
 {
-    return gateway__send_json(
-        req, MHD_HTTP_OK,
-        json_pack("{s:s,s:s}", "auth", req->auth == GATEWAY_AUTH_BEARER ? "bearer" : "cookie",
-                  "version", BX_VERSION));
+    return gateway__send_json(req, MHD_HTTP_OK,
+                              json_pack("{s:s,s:s}", "auth",
+                                        req->auth == GATEWAY_AUTH_BEARER ? "bearer" : "cookie",
+                                        "version", BX_VERSION));
 }
 
 const gateway_route gateway__auth_routes[] = {

@@ -18,8 +18,8 @@
 
 #define FSW_MAX_WATCHES 8192
 #define FSW_MAX_DEPTH 32
-#define FSW_MASK                                                                     \
-    (IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_DONT_FOLLOW | \
+#define FSW_MASK                                                                                   \
+    (IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_DONT_FOLLOW |       \
      IN_EXCL_UNLINK)
 
 struct gateway__fswatch {
@@ -27,7 +27,7 @@ struct gateway__fswatch {
     int ifd;
     int stop_pipe[2];
     pthread_t thread;
-    bx_map paths;      /* "wd" -> bx_malloc'd guest path of the directory */
+    bx_map paths; /* "wd" -> bx_malloc'd guest path of the directory */
     size_t watches;
     bool warned;
 };
@@ -114,7 +114,8 @@ static void *fswatch_thread(void *arg)
     gateway__fswatch *w = arg;
     char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
     for (;;) {
-        struct pollfd p[2] = {{.fd = w->ifd, .events = POLLIN}, {.fd = w->stop_pipe[0], .events = POLLIN}};
+        struct pollfd p[2] = {{.fd = w->ifd, .events = POLLIN},
+                              {.fd = w->stop_pipe[0], .events = POLLIN}};
         if (poll(p, 2, -1) < 0)
             continue;
         if (p[1].revents)

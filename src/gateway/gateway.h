@@ -20,7 +20,7 @@ typedef struct gateway_config {
     const char *app_dir;    /* serve dashboard files from here (NULL: embedded) */
     const char *admin_user; /* required for a non-loopback bind */
     const char *admin_pass;
-    workspace *ws;          /* borrowed; outlives the gateway */
+    workspace *ws;             /* borrowed; outlives the gateway */
     unsigned connection_limit; /* 0 = default (4096) */
 } gateway_config;
 

@@ -8,9 +8,9 @@
 
 #include "agent/agent.h"
 #include "gateway/gateway.h"
-#include "json/json.h"
 #include "store/store.h"
 #include "tools/tools.h"
+#include "json/json.h"
 
 /* Request bodies: JSON up to 1 MiB, file uploads up to 64 MiB. */
 #define GATEWAY_BODY_MAX (1u << 20)
@@ -30,26 +30,26 @@ struct gateway {
     struct MHD_Daemon *daemon;
     gateway_config cfg;
     workspace *ws;
-    store *st;               /* opened by the gateway at start */
-    char *host;              /* the bound address as given */
+    store *st;  /* opened by the gateway at start */
+    char *host; /* the bound address as given */
     int port;
     uint64_t started_ns;
-    char token[65];          /* the access token (hex) */
-    bool token_new;          /* made at this start: print the login URL */
-    char cookie_value[65];   /* HMAC(token, "cookie"): what the cookie holds */
-    char *admin_user;        /* NULL unless configured */
-    char *admin_hash;        /* "pbkdf2-sha256$iter$salt$hash" */
+    char token[65];        /* the access token (hex) */
+    bool token_new;        /* made at this start: print the login URL */
+    char cookie_value[65]; /* HMAC(token, "cookie"): what the cookie holds */
+    char *admin_user;      /* NULL unless configured */
+    char *admin_hash;      /* "pbkdf2-sha256$iter$salt$hash" */
     gateway__ratelimit *login_limit;
-    gateway__hubs *hubs;       /* SSE fan-out (hub.c) */
-    tools_registry *tools;     /* the tools runs get (minus tools.disabled) */
+    gateway__hubs *hubs;           /* SSE fan-out (hub.c) */
+    tools_registry *tools;         /* the tools runs get (minus tools.disabled) */
     pthread_mutex_t settings_lock; /* read-modify-write of settings by the API */
-    pthread_mutex_t runs_lock; /* runs, runs_live */
+    pthread_mutex_t runs_lock;     /* runs, runs_live */
     pthread_cond_t runs_cond;
-    bx_map runs;               /* session id -> gw_run * (at most one per session) */
-    int runs_live;             /* run threads not yet finished */
-    int sse_streams;           /* open SSE responses (atomic) */
-    gateway__fswatch *fswatch; /* file-change events (fswatch.c) */
-    uint64_t sessions_gen;     /* bumped on any session change (atomic) */
+    bx_map runs;                     /* session id -> gw_run * (at most one per session) */
+    int runs_live;                   /* run threads not yet finished */
+    int sse_streams;                 /* open SSE responses (atomic) */
+    gateway__fswatch *fswatch;       /* file-change events (fswatch.c) */
+    uint64_t sessions_gen;           /* bumped on any session change (atomic) */
     gateway__list_cache *list_cache; /* finished GET /api/sessions pages */
 };
 
@@ -64,8 +64,8 @@ typedef struct gateway_req {
     gateway *gw;
     struct MHD_Connection *conn;
     const char *method;
-    const char *url;           /* path only, without the query */
-    bx_buf body;               /* capped per route */
+    const char *url; /* path only, without the query */
+    bx_buf body;     /* capped per route */
     bool body_too_big;
     gateway_auth auth;
     /* path parameters from "{name}" segments, in order */
@@ -77,13 +77,13 @@ typedef struct gateway_req {
 typedef enum MHD_Result (*gateway_handler)(gateway_req *req);
 
 typedef enum gateway_route_flags {
-    GATEWAY_PUBLIC = 1 << 0,   /* no token needed */
-    GATEWAY_UPLOAD = 1 << 1,   /* body cap GATEWAY_UPLOAD_MAX */
+    GATEWAY_PUBLIC = 1 << 0, /* no token needed */
+    GATEWAY_UPLOAD = 1 << 1, /* body cap GATEWAY_UPLOAD_MAX */
 } gateway_route_flags;
 
 typedef struct gateway_route {
     const char *method;
-    const char *pattern;       /* "/api/sessions/{id}/messages" */
+    const char *pattern; /* "/api/sessions/{id}/messages" */
     gateway_handler fn;
     unsigned flags;
 } gateway_route;
@@ -169,9 +169,9 @@ typedef struct gateway_run_opts {
     const char *session_id; /* must exist */
     const char *prompt;
     const char *agent;
-    const char *model;      /* NULL/"": the agent's, else settings.default_model */
-    const char *mode;       /* NULL: the agent's */
-    bool can_ask;           /* someone can answer approvals */
+    const char *model; /* NULL/"": the agent's, else settings.default_model */
+    const char *mode;  /* NULL: the agent's */
+    bool can_ask;      /* someone can answer approvals */
     gateway__tap *tap;
     gateway__run_done_fn on_done; /* called on the run thread at the end */
     void *on_done_ctx;

@@ -17,14 +17,15 @@
 
 #include "gateway/gateway_int.h"
 
-#define RING_EVENTS 2048           /* frames kept per channel */
-#define RING_BYTES (4u << 20)      /* and at most this many bytes */
-#define BATCH_EVENTS 64            /* store batch that triggers a flush */
-#define FLUSH_MS 200               /* unflushed events wait at most this */
-#define IDLE_GC_MS 60000           /* a channel without users is freed after this
-                                      (BOXAGNTS_HUB_IDLE_MS overrides it for tests) */
-#define BACKLOG_MAX (16u << 20)    /* replay from the store, per subscriber */
-#define SSE_BLOCK 4096             /* MHD's per-response buffer */
+#define RING_EVENTS 2048      /* frames kept per channel */
+#define RING_BYTES (4u << 20) /* and at most this many bytes */
+#define BATCH_EVENTS 64       /* store batch that triggers a flush */
+#define FLUSH_MS 200          /* unflushed events wait at most this */
+#define IDLE_GC_MS                                                                                 \
+    60000                       /* a channel without users is freed after this                     \
+                                   (BOXAGNTS_HUB_IDLE_MS overrides it for tests) */
+#define BACKLOG_MAX (16u << 20) /* replay from the store, per subscriber */
+#define SSE_BLOCK 4096          /* MHD's per-response buffer */
 
 typedef struct ring_entry {
     int64_t seq;
@@ -35,20 +36,20 @@ typedef struct ring_entry {
 typedef struct sse_sub sse_sub;
 
 struct gateway__chan {
-    char key[40];             /* session id, or "~files" */
-    bool persist;             /* write events to the store */
+    char key[40];               /* session id, or "~files" */
+    bool persist;               /* write events to the store */
     pthread_mutex_t flush_lock; /* one store writer at a time, in seq order */
-    pthread_mutex_t lock;     /* everything below */
+    pthread_mutex_t lock;       /* everything below */
     ring_entry ring[RING_EVENTS];
-    uint64_t first, next;     /* ring holds entries [first, next) by publish index */
+    uint64_t first, next; /* ring holds entries [first, next) by publish index */
     size_t bytes;
-    bx_vec pending;           /* char * event JSON not yet handed to the store */
-    uint64_t run_start;       /* index of the last run_start (valid while run_active) */
+    bx_vec pending;     /* char * event JSON not yet handed to the store */
+    uint64_t run_start; /* index of the last run_start (valid while run_active) */
     bool run_active;
     int64_t last_seq;
     uint64_t oldest_unflushed_ns;
-    sse_sub *subs;            /* doubly linked */
-    int users;                /* subscribers + publishers holding it */
+    sse_sub *subs; /* doubly linked */
+    int users;     /* subscribers + publishers holding it */
     uint64_t idle_since_ns;
 };
 typedef gateway__chan hub_chan;
@@ -57,27 +58,27 @@ struct sse_sub {
     gateway *gw;
     hub_chan *ch;
     struct MHD_Connection *conn;
-    uint64_t next;            /* next ring index to send */
-    size_t off;               /* bytes of ring[next] already sent */
-    bx_buf backlog;           /* replay from the store, sent first */
+    uint64_t next;  /* next ring index to send */
+    size_t off;     /* bytes of ring[next] already sent */
+    bx_buf backlog; /* replay from the store, sent first */
     size_t backlog_off;
     bool suspended;
     bool ping_due;
-    bool dead;                /* the ring moved past us: end the stream */
+    bool dead; /* the ring moved past us: end the stream */
     sse_sub *prev, *next_sub;
 };
 
 struct gateway__hubs {
-    pthread_mutex_t lock;     /* the channel map */
+    pthread_mutex_t lock; /* the channel map */
     bx_map chans;
     pthread_t thread;
     pthread_cond_t cond;
     bool stopping;
     bool thread_ok;
-    bool closing;             /* streams end at their next read */
-    bool kick;                /* a channel has a full batch to store */
-    uint64_t idle_ns;         /* free a channel unused this long */
-    uint64_t flush_ns;        /* store queued events at most this late */
+    bool closing;      /* streams end at their next read */
+    bool kick;         /* a channel has a full batch to store */
+    uint64_t idle_ns;  /* free a channel unused this long */
+    uint64_t flush_ns; /* store queued events at most this late */
     uint64_t heartbeat_ns;
     uint64_t last_ping_ns;
 };
@@ -350,8 +351,8 @@ static void replay_from_store(gateway *gw, sse_sub *s, int64_t after, int64_t be
                 more = false;
                 break;
             }
-            if (bx_buf_printf(&s->backlog, "id: %lld\nevent: %s\ndata: %s\n\n",
-                              (long long)e->seq, e->type, e->data) != BX_OK) {
+            if (bx_buf_printf(&s->backlog, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)e->seq,
+                              e->type, e->data) != BX_OK) {
                 more = false;
                 break;
             }
@@ -471,8 +472,7 @@ static void *hub_thread(void *arg)
         for (size_t it = 0; bx_map_next(&h->chans, &it, &me);) {
             hub_chan *ch = me->value;
             pthread_mutex_lock(&ch->lock);
-            bool due = ch->pending.len &&
-                       (kicked || now - ch->oldest_unflushed_ns >= h->flush_ns);
+            bool due = ch->pending.len && (kicked || now - ch->oldest_unflushed_ns >= h->flush_ns);
             bool idle = ch->users == 0 && !ch->subs && now - ch->idle_since_ns > h->idle_ns;
             if (ping) {
                 for (sse_sub *s = ch->subs; s; s = s->next_sub)

@@ -66,18 +66,54 @@ enum MHD_Result gateway__send_bx_error(gateway_req *req, bx_err err, const bx_er
     unsigned status;
     const char *code;
     switch (err) {
-    case BX_NOTFOUND: status = MHD_HTTP_NOT_FOUND; code = "not_found"; break;
-    case BX_EXISTS: status = MHD_HTTP_CONFLICT; code = "conflict"; break;
-    case BX_INVALID: status = MHD_HTTP_BAD_REQUEST; code = "invalid_request"; break;
-    case BX_PARSE: status = MHD_HTTP_BAD_REQUEST; code = "invalid_json"; break;
-    case BX_TOOBIG: status = MHD_HTTP_CONTENT_TOO_LARGE; code = "too_large"; break;
-    case BX_NOTCAPABLE: status = MHD_HTTP_FORBIDDEN; code = "outside_root"; break;
-    case BX_DENIED: status = MHD_HTTP_FORBIDDEN; code = "forbidden"; break;
-    case BX_AUTH: status = MHD_HTTP_UNAUTHORIZED; code = "unauthorized"; break;
-    case BX_BUSY: status = MHD_HTTP_SERVICE_UNAVAILABLE; code = "busy"; break;
-    case BX_RATELIMIT: status = MHD_HTTP_TOO_MANY_REQUESTS; code = "rate_limited"; break;
-    case BX_UNSUPPORTED: status = MHD_HTTP_NOT_IMPLEMENTED; code = "unsupported"; break;
-    default: status = MHD_HTTP_INTERNAL_SERVER_ERROR; code = "internal"; break;
+    case BX_NOTFOUND:
+        status = MHD_HTTP_NOT_FOUND;
+        code = "not_found";
+        break;
+    case BX_EXISTS:
+        status = MHD_HTTP_CONFLICT;
+        code = "conflict";
+        break;
+    case BX_INVALID:
+        status = MHD_HTTP_BAD_REQUEST;
+        code = "invalid_request";
+        break;
+    case BX_PARSE:
+        status = MHD_HTTP_BAD_REQUEST;
+        code = "invalid_json";
+        break;
+    case BX_TOOBIG:
+        status = MHD_HTTP_CONTENT_TOO_LARGE;
+        code = "too_large";
+        break;
+    case BX_NOTCAPABLE:
+        status = MHD_HTTP_FORBIDDEN;
+        code = "outside_root";
+        break;
+    case BX_DENIED:
+        status = MHD_HTTP_FORBIDDEN;
+        code = "forbidden";
+        break;
+    case BX_AUTH:
+        status = MHD_HTTP_UNAUTHORIZED;
+        code = "unauthorized";
+        break;
+    case BX_BUSY:
+        status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        code = "busy";
+        break;
+    case BX_RATELIMIT:
+        status = MHD_HTTP_TOO_MANY_REQUESTS;
+        code = "rate_limited";
+        break;
+    case BX_UNSUPPORTED:
+        status = MHD_HTTP_NOT_IMPLEMENTED;
+        code = "unsupported";
+        break;
+    default:
+        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        code = "internal";
+        break;
     }
     const char *msg = detail && detail->message[0] ? detail->message : bx_err_str(err);
     return gateway__send_error(req, status, code, "%s", msg);
@@ -209,9 +245,8 @@ typedef struct req_ctx {
 } req_ctx;
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     gateway *gw = cls;
@@ -234,8 +269,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         bool path_known;
         ctx->route = find_route(req, &path_known);
-        if (!ctx->route && !path_known &&
-            (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+        if (!ctx->route && !path_known && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
             strncmp(url, "/api/", 5) != 0 && strncmp(url, "/v1/", 4) != 0) {
             ctx->rejected = true; /* answered now; a body is ignored */
             return gateway__serve_static(req);
@@ -243,9 +277,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!ctx->route) {
             ctx->rejected = true;
             if (path_known)
-                return gateway__send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                           "method_not_allowed", "%s is not allowed on %s",
-                                           method, url);
+                return gateway__send_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                           "%s is not allowed on %s", method, url);
             return gateway__send_error(req, MHD_HTTP_NOT_FOUND, "not_found", "no route for %s",
                                        url);
         }
@@ -331,7 +364,8 @@ bx_err gateway_start(const gateway_config *cfg, bx_error *detail, gateway **out_
         (!cfg->admin_user || !*cfg->admin_user || !cfg->admin_pass || !*cfg->admin_pass))
         return bx_error_set(detail, BX_DENIED, -1,
                             "binding %s exposes the server beyond this machine: "
-                            "set --admin-user and --admin-pass", cfg->host);
+                            "set --admin-user and --admin-pass",
+                            cfg->host);
     if (cfg->port < 0 || cfg->port > 65535)
         return bx_error_set(detail, BX_INVALID, -1, "port %d is out of range", cfg->port);
 

@@ -11,9 +11,10 @@
 #include "gateway/assets.h"
 #include "gateway/gateway_int.h"
 
-#define CSP "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " \
-            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; " \
-            "form-action 'self'"
+#define CSP                                                                                        \
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "                 \
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "             \
+    "form-action 'self'"
 
 static const gateway_asset *find_asset(const char *path)
 {
@@ -33,9 +34,12 @@ static const char *type_for(const char *path)
 {
     const char *dot = strrchr(path, '.');
     static const char *const map[][2] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-        {".png", "image/png"},                 {".json", "application/json"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".json", "application/json"},
     };
     for (size_t i = 0; dot && i < BX_ARRAY_LEN(map); i++)
         if (strcmp(dot, map[i][0]) == 0)
