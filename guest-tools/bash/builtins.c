@@ -1145,6 +1145,80 @@ static int b_test(shell *sh, int argc, char **argv)
     return test_eval(sh, NULL, argc, argv, false);
 }
 
+/* bash / sh as commands: a nested shell in a subshell snapshot. */
+static int b_bash(shell *sh, int argc, char **argv)
+{
+    int i = 1;
+    const char *script = NULL;
+    bool e = sh->opt_e, u = sh->opt_u, x = sh->opt_x, pf = sh->opt_pipefail, from_stdin = false;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (a[0] != '-' || !a[1] || script)
+            break;
+        if (strcmp(a, "--norc") == 0 || strcmp(a, "--noprofile") == 0 || strcmp(a, "--posix") == 0)
+            continue;
+        for (const char *p = a + 1; *p; p++) {
+            switch (*p) {
+            case 'c':
+                if (i + 1 >= argc) {
+                    berr(sh, argv[0], "-c: option requires an argument");
+                    return 2;
+                }
+                script = argv[++i];
+                break;
+            case 'e': e = true; break;
+            case 'u': u = true; break;
+            case 'x': x = true; break;
+            case 's': from_stdin = true; break;
+            case 'l': case 'i': case 'v': case 'f': break;
+            case 'o':
+                if (i + 1 < argc && strcmp(argv[++i], "pipefail") == 0)
+                    pf = true;
+                break;
+            default:
+                berr(sh, argv[0], "-%c: invalid option", *p);
+                return 2;
+            }
+        }
+        if (script) {
+            i++;
+            break;
+        }
+    }
+    bool se = sh->opt_e, su = sh->opt_u, sx_ = sh->opt_x, spf = sh->opt_pipefail;
+    sh->opt_e = e;
+    sh->opt_u = u;
+    sh->opt_x = x;
+    sh->opt_pipefail = pf;
+    int st;
+    if (script) {
+        const char *name = i < argc ? argv[i++] : argv[0];
+        st = sh_run_script(sh, script, strlen(script), name, argc - i, argv + i);
+    } else if (i < argc && !from_stdin) {
+        st = sh_run_script_file(sh, argc - i, argv + i);
+    } else {
+        sx text;
+        sx_init(&text);
+        if (io_pull_all(sh, sh->fd[0], &text) != 0) {
+            sx_free(&text);
+            berr(sh, argv[0], "script on stdin too large");
+            st = 2;
+        } else {
+            st = sh_run_script(sh, text.s, text.len, argv[0], argc - i, argv + i);
+            sx_free(&text);
+        }
+    }
+    sh->opt_e = se;
+    sh->opt_u = su;
+    sh->opt_x = sx_;
+    sh->opt_pipefail = spf;
+    return st;
+}
+
 static int b_hash(shell *sh, int argc, char **argv)
 {
     (void)sh, (void)argc, (void)argv;
@@ -1166,6 +1240,7 @@ static const struct {
     {".", b_source, true},
     {":", b_true, true},
     {"[", b_test, false},
+    {"bash", b_bash, false},
     {"break", b_break, true},
     {"builtin", b_builtin, false},
     {"cd", b_cd, false},
@@ -1190,6 +1265,7 @@ static const struct {
     {"readonly", b_readonly, true},
     {"return", b_return, true},
     {"set", b_set, true},
+    {"sh", b_bash, false},
     {"shift", b_shift, true},
     {"source", b_source, false},
     {"test", b_test, false},

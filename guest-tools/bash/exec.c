@@ -502,12 +502,90 @@ int sh_exec_argv(shell *sh, int argc, char **argv)
     if (b)
         return b(sh, argc, argv);
     const char *base = name;
-    if (strncmp(name, "/bin/", 5) == 0 || strncmp(name, "/usr/bin/", 9) == 0)
+    if (strncmp(name, "/bin/", 5) == 0 || strncmp(name, "/usr/bin/", 9) == 0 ||
+        strncmp(name, "/usr/local/bin/", 15) == 0)
         base = strrchr(name, '/') + 1;
+    if (base != name) {
+        b = builtin_find(base);
+        if (b)
+            return b(sh, argc, argv);
+    }
     const util_def *d = util_find(base);
     if (d)
         return run_util(sh, d, argc, argv);
+    if (strchr(name, '/'))
+        return sh_run_script_file(sh, argc, argv);
     return not_found(sh, name);
+}
+
+/* ./script.sh: a shell script runs in a subshell with its own $0 and
+ * arguments; other executables (a #! naming another interpreter, binaries)
+ * cannot run in the sandbox. */
+int sh_run_script_file(shell *sh, int argc, char **argv)
+{
+    sx text;
+    sx_init(&text);
+    if (sh_read_file(sh, argv[0], &text, SH_MAX_SCRIPT) != 0) {
+        int e = errno;
+        sx_free(&text);
+        if (e == ENOENT) {
+            sh_errf(sh, "%s: No such file or directory", argv[0]);
+            return 127;
+        }
+        sh_errf(sh, "%s: %s", argv[0], sh_strerror(e));
+        return 126;
+    }
+    if (text.len >= 2 && text.s[0] == '#' && text.s[1] == '!') {
+        const char *nl = memchr(text.s, '\n', text.len);
+        size_t l = nl ? (size_t)(nl - text.s) : text.len;
+        char *line = xstrndup(text.s, l);
+        bool shell_script = strstr(line, "sh") != NULL && !strstr(line, "python") &&
+                            !strstr(line, "node") && !strstr(line, "perl") && !strstr(line, "ruby");
+        if (!shell_script) {
+            sh_errf(sh, "%s: cannot execute: only shell scripts run in this sandbox (%s)", argv[0],
+                    line);
+            free(line);
+            sx_free(&text);
+            return 126;
+        }
+        free(line);
+    } else if (memchr(text.s, 0, text.len < 4096 ? text.len : 4096)) {
+        sh_errf(sh, "%s: cannot execute binary file", argv[0]);
+        sx_free(&text);
+        return 126;
+    }
+    int st = sh_run_script(sh, text.s, text.len, argv[0], argc - 1, argv + 1);
+    sx_free(&text);
+    return st;
+}
+
+int sh_run_script(shell *sh, const char *src, size_t len, const char *arg0, int argc, char **argv)
+{
+    if (sh->sub_depth >= SH_MAX_EVAL_DEPTH) {
+        sh_fatal(sh, 1, "script nesting too deep");
+        return 1;
+    }
+    sh_snap *snap = sh_snap_take(sh);
+    free(sh->arg0);
+    sh->arg0 = xstrdup(arg0);
+    strv_free(&sh->pos);
+    for (int i = 0; i < argc; i++)
+        strv_push(&sh->pos, xstrdup(argv[i]));
+    int saved_func = sh->func_depth;
+    int saved_noerr = sh->noerrexit;
+    sh->func_depth = 0;
+    sh->sub_depth++;
+    int st = sh_run_string(sh, src, len, arg0);
+    sh->sub_depth--;
+    sh->func_depth = saved_func;
+    sh->noerrexit = saved_noerr;
+    if (sh->ctl != CTL_NONE && !sh->fatal) {
+        if (sh->ctl == CTL_EXIT || sh->ctl == CTL_RETURN)
+            st = sh->exit_status;
+        sh->ctl = CTL_NONE;
+    }
+    sh_snap_restore(sh, snap);
+    return st;
 }
 
 /* Runs a simple command's words (already expanded) with the temporary

@@ -341,6 +341,10 @@ int sh_run_string(shell *sh, const char *src, size_t len, const char *what);
 int sh_exec(shell *sh, node *n);
 /* Runs argv as a command (function, builtin or utility) in this shell. */
 int sh_exec_argv(shell *sh, int argc, char **argv);
+/* Runs script text in a subshell with $0 and positional parameters. */
+int sh_run_script(shell *sh, const char *src, size_t len, const char *arg0, int argc, char **argv);
+/* Runs a script file named by a path (./x.sh); 126/127 when it cannot. */
+int sh_run_script_file(shell *sh, int argc, char **argv);
 /* Errors and checks. */
 void sh_errf(shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sh_fatal(shell *sh, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
