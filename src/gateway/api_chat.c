@@ -36,7 +36,9 @@ struct gw_run {
     tools_ctx tctx;
     const char **hosts;
     char *agent_name;
-    gateway__tap *tap; /* an extra listener (the OpenAI endpoint), or NULL */
+    gateway__tap *tap; /* an extra listener (the OpenAI endpoint), or NULL */    atomic_bool started;         /* run_start was emitted */
+    atomic_bool cancel_pending;  /* cancel asked for before that */
+
     gateway__run_done_fn on_done;
     void *on_done_ctx;
 };
@@ -202,6 +204,13 @@ static void run_sink(void *ctx, const json_t *ev)
 {
     gw_run *r = ctx;
     gateway__sessions_changed(r->gw); /* messages and titles change as a run goes */
+    if (!atomic_load(&r->started) && strcmp(jx_str(ev, "type", ""), "run_start") == 0) {
+        /* agent_run_exec clears cancellation as it starts: a cancel that
+         * came before run_start is applied now. */
+        atomic_store(&r->started, true);
+        if (atomic_load(&r->cancel_pending))
+            agent_run_cancel(r->run);
+    }
     gateway__hub_send(r->gw, r->chan, ev);
     if (r->tap)
         gateway__tap_event(r->tap, ev);
@@ -297,6 +306,11 @@ bx_err gateway__run_start(gateway *gw, const gateway_run_opts *o, bx_error *deta
         goto fail;
     r->chan = gateway__hub_open(gw, r->session_id, true);
     pthread_mutex_lock(&gw->runs_lock);
+    if (gw->runs_closed) {
+        pthread_mutex_unlock(&gw->runs_lock);
+        err = bx_error_set(detail, BX_BUSY, -1, "the server is shutting down");
+        goto fail;
+    }
     if (bx_map_gets(&gw->runs, r->session_id)) {
         pthread_mutex_unlock(&gw->runs_lock);
         err = bx_error_set(detail, BX_EXISTS, -1,
@@ -344,9 +358,10 @@ void gateway__runs_init(gateway *gw)
 void gateway__runs_stop(gateway *gw)
 {
     pthread_mutex_lock(&gw->runs_lock);
+    gw->runs_closed = true; /* no run starts from now on */
     bx_map_entry *me;
     for (size_t it = 0; bx_map_next(&gw->runs, &it, &me);)
-        agent_run_cancel(((gw_run *)me->value)->run);
+        gateway__run_cancel_locked(me->value);
     while (gw->runs_live > 0)
         pthread_cond_wait(&gw->runs_cond, &gw->runs_lock);
     pthread_mutex_unlock(&gw->runs_lock);
@@ -361,6 +376,7 @@ void gateway__runs_free(gateway *gw)
 
 void gateway__run_cancel_locked(gw_run *r)
 {
+    atomic_store(&r->cancel_pending, true);
     agent_run_cancel(r->run);
 }
 
@@ -459,7 +475,7 @@ static enum MHD_Result get_file_events(gateway_req *req)
 
 /* Runs fn on the session's active run under the runs lock (so it cannot
  * end meanwhile); 409 when there is none. */
-typedef bx_err (*run_fn)(agent_run *run, json_t *body, bx_error *detail);
+typedef bx_err (*run_fn)(gw_run *r, json_t *body, bx_error *detail);
 
 static enum MHD_Result with_run(gateway_req *req, run_fn fn, bool need_body)
 {
@@ -479,7 +495,7 @@ static enum MHD_Result with_run(gateway_req *req, run_fn fn, bool need_body)
     bx_error_clear(&e);
     pthread_mutex_lock(&gw->runs_lock);
     gw_run *run = bx_map_gets(&gw->runs, req->params[0]);
-    bx_err err = run ? fn(run->run, body, &e)
+    bx_err err = run ? fn(run, body, &e)
                      : bx_error_set(&e, BX_NOTFOUND, -1, "no run is in progress in this session");
     pthread_mutex_unlock(&gw->runs_lock);
     json_decref(body);
@@ -490,15 +506,15 @@ static enum MHD_Result with_run(gateway_req *req, run_fn fn, bool need_body)
     return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
 }
 
-static bx_err do_cancel(agent_run *run, json_t *body, bx_error *detail)
+static bx_err do_cancel(gw_run *r, json_t *body, bx_error *detail)
 {
     (void)body;
     (void)detail;
-    agent_run_cancel(run);
+    gateway__run_cancel_locked(r);
     return BX_OK;
 }
 
-static bx_err do_decide(agent_run *run, json_t *body, bx_error *detail, bool allow)
+static bx_err do_decide(gw_run *r, json_t *body, bx_error *detail, bool allow)
 {
     const char *id = jx_str(body, "approval_id", NULL);
     json_t *msg = json_object_get(body, "message");
@@ -511,42 +527,42 @@ static bx_err do_decide(agent_run *run, json_t *body, bx_error *detail, bool all
         allow
             ? (json_is_true(always) ? AGENT_ANSWER_ALLOW_ALWAYS : AGENT_ANSWER_ALLOW_ONCE)
             : (msg && json_string_length(msg) ? AGENT_ANSWER_DENY_WITH_MESSAGE : AGENT_ANSWER_DENY);
-    bx_err err = agent_run_approve(run, id, a, msg ? json_string_value(msg) : NULL);
+    bx_err err = agent_run_approve(r->run, id, a, msg ? json_string_value(msg) : NULL);
     if (err == BX_NOTFOUND)
         return bx_error_set(detail, err, -1, "no pending approval %s (answered or expired)", id);
     return err;
 }
 
-static bx_err do_approve(agent_run *run, json_t *body, bx_error *detail)
+static bx_err do_approve(gw_run *r, json_t *body, bx_error *detail)
 {
-    return do_decide(run, body, detail, true);
+    return do_decide(r, body, detail, true);
 }
 
-static bx_err do_deny(agent_run *run, json_t *body, bx_error *detail)
+static bx_err do_deny(gw_run *r, json_t *body, bx_error *detail)
 {
-    return do_decide(run, body, detail, false);
+    return do_decide(r, body, detail, false);
 }
 
-static bx_err do_answer(agent_run *run, json_t *body, bx_error *detail)
+static bx_err do_answer(gw_run *r, json_t *body, bx_error *detail)
 {
     const char *id = jx_str(body, "question_id", NULL);
     const char *answer = jx_str(body, "answer", NULL);
     if (!id || !answer)
         return bx_error_set(detail, BX_INVALID, -1,
                             "question_id and answer (strings) are required");
-    bx_err err = agent_run_answer(run, id, answer);
+    bx_err err = agent_run_answer(r->run, id, answer);
     if (err == BX_NOTFOUND)
         return bx_error_set(detail, err, -1, "no pending question %s (answered or expired)", id);
     return err;
 }
 
-static bx_err do_mode(agent_run *run, json_t *body, bx_error *detail)
+static bx_err do_mode(gw_run *r, json_t *body, bx_error *detail)
 {
     agent_mode m;
     if (!agent_mode_parse(jx_str(body, "mode", ""), &m))
         return bx_error_set(detail, BX_INVALID, -1,
                             "mode must be default, accept-edits, plan or bypass");
-    agent_run_set_mode(run, m);
+    agent_run_set_mode(r->run, m);
     return BX_OK;
 }
 

@@ -47,6 +47,7 @@ struct gateway {
     pthread_cond_t runs_cond;
     bx_map runs;                     /* session id -> gw_run * (at most one per session) */
     int runs_live;                   /* run threads not yet finished */
+    bool runs_closed;                /* shutting down: no new runs */
     int sse_streams;                 /* open SSE responses (atomic) */
     gateway__fswatch *fswatch;       /* file-change events (fswatch.c) */
     uint64_t sessions_gen;           /* bumped on any session change (atomic) */

@@ -64,7 +64,6 @@ struct sse_sub {
     size_t backlog_off;
     bool suspended;
     bool ping_due;
-    bool dead; /* the ring moved past us: end the stream */
     sse_sub *prev, *next_sub;
 };
 
@@ -275,10 +274,6 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     hub_chan *ch = s->ch;
     pthread_mutex_lock(&ch->lock);
     ssize_t r = 0;
-    if (__atomic_load_n(&s->gw->hubs->closing, __ATOMIC_ACQUIRE) || s->dead) {
-        r = MHD_CONTENT_READER_END_OF_STREAM;
-        goto out;
-    }
     if (s->backlog_off < s->backlog.len) {
         r = copy_out(s->backlog.data, s->backlog.len, &s->backlog_off, buf, max);
         if (s->backlog_off == s->backlog.len)
@@ -303,6 +298,12 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     }
     if (total) {
         r = (ssize_t)total;
+        goto out;
+    }
+    if (__atomic_load_n(&s->gw->hubs->closing, __ATOMIC_ACQUIRE)) {
+        /* Shutting down: what was published (e.g. the cancelled runs'
+         * run_end) has been sent; end the response cleanly. */
+        r = MHD_CONTENT_READER_END_OF_STREAM;
         goto out;
     }
     if (s->ping_due) {

@@ -268,6 +268,21 @@ def cancel_stops_a_run_and_conflicts_are_reported():
 
 
 @test
+def a_cancel_right_after_the_post_is_not_lost():
+    fake.script({"default": {"text": "held", "fault": {"type": "hold", "after_events": 1, "max_s": 30}}})
+    for _ in range(5):
+        sid = new_session()
+        sse = SSE(srv, f"/api/sessions/{sid}/events")
+        send(sid, "hold")
+        st, b = srv.api("POST", f"/api/sessions/{sid}/cancel")
+        assert st == 200, b
+        end = sse.until("run_end")[-1][2]
+        sse.close()
+        assert end["outcome"] == "cancelled", end
+        assert wait_idle(srv, sid, timeout=10)
+
+
+@test
 def chat_error_paths():
     sid = new_session()
     for body in ({}, {"content": ""}, {"content": 5}, {"content": "x", "model": 3}):
