@@ -12,59 +12,11 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.environ.get("BX_SOURCE_DIR", "."), "tests", "integration"))
-from bxtest import test, run_all  # noqa: E402
+from bxtest import test, run_all, Fake, workspace, run, events, call, say  # noqa: E402
 
 SRC = os.environ.get("BX_SOURCE_DIR", ".")
 BIN = os.environ.get("BX_BIN") or os.path.join(os.environ.get("BX_BINARY_DIR", "build"), "boxagnts")
 MODEL = "anthropic/claude-sonnet-4-5"
-
-
-class Fake:
-    def __init__(self, script):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(SRC, "tests/fakes/fake_llm.py"),
-                                      "--port", "0"], stdout=subprocess.PIPE, text=True)
-        self.port = int(self.proc.stdout.readline())
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.script(script)
-
-    def script(self, doc):
-        req = urllib.request.Request(self.url + "/_fake/script", data=json.dumps(doc).encode(), method="POST")
-        urllib.request.urlopen(req).read()
-
-    def requests(self):
-        return json.loads(urllib.request.urlopen(self.url + "/_fake/requests").read())
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait()
-
-
-def workspace():
-    d = tempfile.mkdtemp(prefix="bx-run-")
-    os.makedirs(os.path.join(d, "root"))
-    return d
-
-
-def run(fake, ws, *args, stdin=subprocess.DEVNULL, timeout=60):
-    env = dict(os.environ, ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test",
-               OPENAI_BASE_URL=fake.url + "/v1", OPENAI_API_KEY="test",
-               GOOGLE_GEMINI_BASE_URL=fake.url, GEMINI_API_KEY="test")
-    p = subprocess.run([BIN, "--workspace-dir", ws, "run", *args], stdin=stdin, capture_output=True,
-                       text=True, env=env, timeout=timeout)
-    return p
-
-
-def events(stdout):
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
-
-
-def call(id, name, args, text=""):
-    return {"text": text, "tool_calls": [{"id": id, "name": name, "arguments": args}],
-            "usage": {"input": 100, "output": 20}}
-
-
-def say(text):
-    return {"text": text, "usage": {"input": 100, "output": 10}}
 
 
 @test
