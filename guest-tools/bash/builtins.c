@@ -1145,6 +1145,72 @@ static int b_test(shell *sh, int argc, char **argv)
     return test_eval(sh, NULL, argc, argv, false);
 }
 
+static int b_shopt(shell *sh, int argc, char **argv)
+{
+    struct { const char *name; bool *flag; } opts[] = {
+        {"nullglob", &sh->nullglob}, {"dotglob", &sh->dotglob}, {"globstar", &sh->globstar},
+    };
+    int i = 1, set = 0;
+    bool quiet = false, o_opts = false;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        for (const char *p = argv[i] + 1; *p; p++) {
+            if (*p == 's') set = 1;
+            else if (*p == 'u') set = -1;
+            else if (*p == 'q') quiet = true;
+            else if (*p == 'o') o_opts = true;
+            else {
+                berr(sh, "shopt", "-%c: invalid option", *p);
+                return 2;
+            }
+        }
+    }
+    int st = 0;
+    for (int k = i; k < argc; k++) {
+        bool *flag = NULL;
+        for (size_t j = 0; j < sizeof opts / sizeof opts[0]; j++)
+            if (strcmp(argv[k], opts[j].name) == 0)
+                flag = opts[j].flag;
+        if (o_opts) {
+            if (!set_option(sh, argv[k], set >= 0)) {
+                berr(sh, "shopt", "%s: invalid option name", argv[k]);
+                st = 1;
+            }
+            continue;
+        }
+        static const char *const inert[] = {"extglob", "expand_aliases", "checkwinsize",
+                                            "histappend", "cmdhist", "lastpipe", "inherit_errexit",
+                                            "extquote", "progcomp", "promptvars", "sourcepath",
+                                            "interactive_comments", "nocasematch", NULL};
+        bool known_inert = false;
+        for (int j = 0; inert[j]; j++)
+            if (strcmp(inert[j], argv[k]) == 0)
+                known_inert = true;
+        if (!flag && !known_inert) {
+            berr(sh, "shopt", "%s: invalid shell option name", argv[k]);
+            st = 1;
+            continue;
+        }
+        if (!flag) {
+            /* accepted; these change nothing this shell does differently */
+            continue;
+        }
+        if (set > 0)
+            *flag = true;
+        else if (set < 0)
+            *flag = false;
+        else {
+            if (!quiet)
+                sh_printf(sh, 1, "%-15s\t%s\n", argv[k], *flag ? "on" : "off");
+            if (!*flag)
+                st = 1;
+        }
+    }
+    if (i >= argc && !set)
+        for (size_t j = 0; j < sizeof opts / sizeof opts[0]; j++)
+            sh_printf(sh, 1, "%-15s\t%s\n", opts[j].name, *opts[j].flag ? "on" : "off");
+    return st;
+}
+
 /* bash / sh as commands: a nested shell in a subshell snapshot. */
 static int b_bash(shell *sh, int argc, char **argv)
 {
@@ -1267,6 +1333,7 @@ static const struct {
     {"set", b_set, true},
     {"sh", b_bash, false},
     {"shift", b_shift, true},
+    {"shopt", b_shopt, false},
     {"source", b_source, false},
     {"test", b_test, false},
     {"timeout", b_timeout, false},

@@ -950,7 +950,18 @@ static void emit_field(xp *x, field *fd, strv *out, bool *too_many)
     }
     if (magic && !(x->flags & EX_NOGLOB) && !sh->opt_f && pat_has_magic(pat.s)) {
         strv g = {0};
-        if (glob_expand(sh, pat.s, &g) == 0 && g.n > 0) {
+        int gr = glob_expand(sh, pat.s, &g);
+        if (gr != 0 && sh->nullglob) {
+            /* nullglob: a pattern without matches expands to nothing */
+            strv_free(&g);
+            sx_free(&lit);
+            sx_free(&pat);
+            sx_reset(&fd->s);
+            sx_reset(&fd->f);
+            fd->quoted = false;
+            return;
+        }
+        if (gr == 0 && g.n > 0) {
             for (int k = 0; k < g.n; k++) {
                 if (out->n >= SH_MAX_FIELDS) {
                     *too_many = true;

@@ -170,10 +170,63 @@ static void unescape(const char *p, size_t n, sx *out)
 
 /* prefix: the path built so far as shown to the user ("" or "a/b/");
  * rest: the remaining pattern. */
+static void glob_rec(shell *sh, const char *prefix, const char *rest, strv *out, int *budget);
+
+/* globstar: "**" matches zero or more directories (not following links). */
+static void glob_star(shell *sh, const char *prefix, const char *after, strv *out, int *budget,
+                      int depth)
+{
+    if (depth > 64 || *budget < 0)
+        return;
+    if (*after)
+        glob_rec(sh, prefix, after, out, budget);
+    else if (depth == 0 && prefix[0])
+        strv_push(out, xstrdup(prefix)); /* a trailing globstar includes the directory itself */
+    char *abs = sh_abspath(sh, prefix[0] ? prefix : ".");
+    DIR *d = opendir(abs);
+    if (!d) {
+        free(abs);
+        return;
+    }
+    strv names = {0};
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (--*budget < 0)
+            break;
+        if (de->d_name[0] == '.' && (!sh->dotglob || !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")))
+            continue;
+        strv_push(&names, xstrdup(de->d_name));
+    }
+    closedir(d);
+    for (int i = 0; i < names.n; i++) {
+        sx p;
+        sx_init(&p);
+        sx_adds(&p, prefix);
+        sx_adds(&p, names.v[i]);
+        char *pabs = sh_abspath(sh, p.s);
+        struct stat st;
+        bool dir = lstat(pabs, &st) == 0 && S_ISDIR(st.st_mode);
+        free(pabs);
+        if (!*after)
+            strv_push(out, xstrdup(p.s)); /* a trailing ** lists everything */
+        if (dir) {
+            sx_addc(&p, '/');
+            glob_star(sh, p.s, after, out, budget, depth + 1);
+        }
+        sx_free(&p);
+    }
+    strv_free(&names);
+    free(abs);
+}
+
 static void glob_rec(shell *sh, const char *prefix, const char *rest, strv *out, int *budget)
 {
     while (*rest == '/')
         rest++;
+    if (sh->globstar && rest[0] == '*' && rest[1] == '*' && (rest[2] == '/' || !rest[2])) {
+        glob_star(sh, prefix, rest[2] ? rest + 3 : "", out, budget, 0);
+        return;
+    }
     const char *slash = rest;
     while (*slash && *slash != '/') {
         if (*slash == '\\' && slash[1])
@@ -217,7 +270,8 @@ static void glob_rec(shell *sh, const char *prefix, const char *rest, strv *out,
         if (--*budget < 0)
             break;
         const char *nm = de->d_name;
-        if (nm[0] == '.' && comp[0] != '.')
+        if (nm[0] == '.' && comp[0] != '.' &&
+            (!sh->dotglob || strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0))
             continue;
         if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
             if (!(comp[0] == '.' && (strcmp(comp, nm) == 0)))
@@ -261,6 +315,19 @@ int glob_expand(shell *sh, const char *pat, strv *out)
     if (budget < 0) {
         sh_errf(sh, "glob: too many directory entries");
         return -1;
+    }
+    if (sh->globstar && out->n > 1) {
+        qsort(out->v, (size_t)out->n, sizeof *out->v, cmpstr);
+        /* "**" can reach a path twice (zero dirs, then one): drop repeats */
+        int k = 1;
+        for (int i = 1; i < out->n; i++) {
+            if (strcmp(out->v[i], out->v[k - 1]) == 0)
+                free(out->v[i]);
+            else
+                out->v[k++] = out->v[i];
+        }
+        out->n = k;
+        out->v[k] = NULL;
     }
     return out->n ? 0 : 1;
 }

@@ -311,6 +311,7 @@ typedef struct shell {
     sh_io *fd[10];
     /* options */
     bool opt_e, opt_u, opt_x, opt_pipefail, opt_f, opt_n, opt_v, opt_C, opt_a;
+    bool nullglob, dotglob, globstar; /* shopt */
     int noerrexit;             /* >0 inside a condition: set -e is off */
     /* control flow */
     int ctl;                   /* enum ctl */
