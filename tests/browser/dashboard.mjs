@@ -221,6 +221,30 @@ try {
     await page.waitForSelector('#session-list li a >> text=Painting plans');
   });
 
+  await check('a hidden tab lets its stream go and catches up when shown', async () => {
+    const setHidden = (hidden) => page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+    await setHidden(true);
+    await script(fake, { turns: [{ text: 'Sent while the tab was hidden.' }] });
+    const sid = page.url().split('/').pop();
+    const r = await fetch(`${srv.base}/api/sessions/${sid}/messages`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer ' + srv.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ content: 'from another client' }),
+    });
+    assert(r.status === 202, 'message accepted: ' + r.status);
+    for (let i = 0; i < 100; i++) {
+      const run = await (await fetch(`${srv.base}/api/sessions/${sid}/run`, { headers: { Authorization: 'Bearer ' + srv.token } })).json();
+      if (!run.active) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert(await page.locator('text=Sent while the tab was hidden.').count() === 0, 'nothing arrives while hidden');
+    await setHidden(false);
+    await page.waitForSelector('.msg.assistant >> text=Sent while the tab was hidden.');
+  });
+
   await check('switch the theme', async () => {
     const before = await page.evaluate(() => document.documentElement.dataset.theme);
     await page.click('#theme-btn');

@@ -236,17 +236,31 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
     scrollDown();
   }
 
+  // Browsers allow six HTTP/1.1 connections per host across all tabs, and
+  // each stream holds one: a hidden tab lets its stream go and resumes it
+  // from the last event it saw when it is shown again.
+  let lastId = null;
   function connect() {
     if (es || !sessionId || closed) return;
-    es = new EventSource(`/api/sessions/${sessionId}/events`);
+    const q = lastId !== null ? `?last_event_id=${lastId}` : '';
+    es = new EventSource(`/api/sessions/${sessionId}/events${q}`);
     for (const t of EVENT_TYPES) {
       es.addEventListener(t, (m) => {
         let ev;
         try { ev = JSON.parse(m.data); } catch { return; }
+        if (m.lastEventId) lastId = m.lastEventId;
         onEvent(t, ev);
       });
     }
   }
+  function onVisibility() {
+    if (document.hidden) {
+      if (es) { es.close(); es = null; }
+    } else if (lastId !== null || session) {
+      connect();
+    }
+  }
+  document.addEventListener('visibilitychange', onVisibility);
 
   async function loadPickers() {
     try {
@@ -350,6 +364,7 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
   input.focus();
   return () => {
     closed = true;
+    document.removeEventListener('visibilitychange', onVisibility);
     if (es) es.close();
   };
 }

@@ -125,12 +125,27 @@ export function mountFiles(root) {
     } catch (e) { toast(e.message); }
   });
 
-  const es = new EventSource('/api/files/events');
+  // One stream while the tab is visible (browsers share six connections
+  // per host across tabs); on return the tree is simply reloaded.
+  let es = null;
   let pending = 0;
-  es.addEventListener('file_change', () => {
-    clearTimeout(pending);
-    pending = setTimeout(refresh, 150);
-  });
+  const listen = () => {
+    if (es) return;
+    es = new EventSource('/api/files/events');
+    es.addEventListener('file_change', () => {
+      clearTimeout(pending);
+      pending = setTimeout(refresh, 150);
+    });
+  };
+  const onVisibility = () => {
+    if (document.hidden) { if (es) { es.close(); es = null; } } else { listen(); refresh(); }
+  };
+  document.addEventListener('visibilitychange', onVisibility);
+  listen();
   refresh();
-  return () => { es.close(); clearTimeout(pending); };
+  return () => {
+    document.removeEventListener('visibilitychange', onVisibility);
+    if (es) es.close();
+    clearTimeout(pending);
+  };
 }
