@@ -36,8 +36,9 @@ struct gw_run {
     tools_ctx tctx;
     const char **hosts;
     char *agent_name;
-    gateway__tap *tap; /* an extra listener (the OpenAI endpoint), or NULL */    atomic_bool started;         /* run_start was emitted */
-    atomic_bool cancel_pending;  /* cancel asked for before that */
+    gateway__tap *tap;          /* an extra listener (the OpenAI endpoint), or NULL */
+    atomic_bool started;        /* run_start was emitted */
+    atomic_bool cancel_pending; /* cancel asked for before that */
 
     gateway__run_done_fn on_done;
     void *on_done_ctx;
@@ -350,6 +351,7 @@ fail:
 
 void gateway__runs_init(gateway *gw)
 {
+    pthread_mutex_init(&gw->taps_lock, NULL);
     pthread_mutex_init(&gw->runs_lock, NULL);
     pthread_cond_init(&gw->runs_cond, NULL);
     bx_map_init(&gw->runs);
@@ -369,6 +371,7 @@ void gateway__runs_stop(gateway *gw)
 
 void gateway__runs_free(gateway *gw)
 {
+    pthread_mutex_destroy(&gw->taps_lock);
     bx_map_release(&gw->runs);
     pthread_cond_destroy(&gw->runs_cond);
     pthread_mutex_destroy(&gw->runs_lock);

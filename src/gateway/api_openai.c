@@ -38,7 +38,50 @@ struct gateway__tap {
     const char *finish; /* finish_reason */
     int64_t in_tokens, out_tokens;
     char error[512];
+    bool ping_due;                 /* send a keepalive: finds clients that went away */
+    gateway__tap *prev, *next_tap; /* gw->taps, while the response lives */
 };
+
+/* Keepalives: MHD does not watch a suspended connection, so without a
+ * write now and then a client that left would never be noticed and its
+ * run never cancelled. The hub thread calls this with its heartbeat. */
+void gateway__taps_ping(gateway *gw)
+{
+    pthread_mutex_lock(&gw->taps_lock);
+    for (gateway__tap *t = gw->taps; t; t = t->next_tap) {
+        pthread_mutex_lock(&t->lock);
+        t->ping_due = true;
+        if (t->suspended && t->conn) {
+            t->suspended = false;
+            MHD_resume_connection(t->conn);
+        }
+        pthread_mutex_unlock(&t->lock);
+    }
+    pthread_mutex_unlock(&gw->taps_lock);
+}
+
+static void taps_link(gateway *gw, gateway__tap *t)
+{
+    pthread_mutex_lock(&gw->taps_lock);
+    t->next_tap = gw->taps;
+    if (gw->taps)
+        gw->taps->prev = t;
+    gw->taps = t;
+    pthread_mutex_unlock(&gw->taps_lock);
+}
+
+static void taps_unlink(gateway *gw, gateway__tap *t)
+{
+    pthread_mutex_lock(&gw->taps_lock);
+    if (t->prev)
+        t->prev->next_tap = t->next_tap;
+    else if (gw->taps == t)
+        gw->taps = t->next_tap;
+    if (t->next_tap)
+        t->next_tap->prev = t->prev;
+    t->prev = t->next_tap = NULL;
+    pthread_mutex_unlock(&gw->taps_lock);
+}
 
 static void tap_unref(gateway__tap *t)
 {
@@ -193,6 +236,14 @@ static ssize_t tap_read(void *cls, uint64_t pos, char *buf, size_t max)
         r = (ssize_t)n;
     } else if (t->done) {
         r = MHD_CONTENT_READER_END_OF_STREAM;
+    } else if (t->ping_due) {
+        /* An SSE comment for streams; for a JSON answer, whitespace before
+         * the object (still valid JSON). */
+        t->ping_due = false;
+        const char *k = t->stream ? ": keepalive\n\n" : "\n";
+        size_t n = BX_MIN(max, strlen(k));
+        memcpy(buf, k, n);
+        r = (ssize_t)n;
     } else {
         t->suspended = true;
         MHD_suspend_connection(t->conn);
@@ -205,6 +256,7 @@ static ssize_t tap_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void tap_response_free(void *cls)
 {
     gateway__tap *t = cls;
+    taps_unlink(t->gw, t);
     pthread_mutex_lock(&t->lock);
     t->conn = NULL;
     bool gone_early = !t->done;
@@ -344,6 +396,7 @@ static enum MHD_Result chat_completions(gateway_req *req)
         r = gateway__send_bx_error(req, err, &e);
         goto out;
     }
+    taps_link(gw, t);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, tap_read, t, tap_response_free);
     if (!resp) {

@@ -48,6 +48,8 @@ struct gateway {
     bx_map runs;                     /* session id -> gw_run * (at most one per session) */
     int runs_live;                   /* run threads not yet finished */
     bool runs_closed;                /* shutting down: no new runs */
+    pthread_mutex_t taps_lock;       /* taps */
+    struct gateway__tap *taps;       /* open OpenAI-endpoint responses (api_openai.c) */
     int sse_streams;                 /* open SSE responses (atomic) */
     gateway__fswatch *fswatch;       /* file-change events (fswatch.c) */
     uint64_t sessions_gen;           /* bumped on any session change (atomic) */
@@ -164,6 +166,8 @@ void gateway__list_cache_free(gateway *gw);
 /* An extra listener on a run's events (the OpenAI endpoint); api_openai.c. */
 typedef struct gateway__tap gateway__tap;
 void gateway__tap_event(gateway__tap *tap, const json_t *ev);
+/* Heartbeat for the OpenAI endpoint's open responses (hub thread). */
+void gateway__taps_ping(gateway *gw);
 typedef void (*gateway__run_done_fn)(void *ctx, agent_outcome outcome, const bx_error *detail);
 
 typedef struct gateway_run_opts {

@@ -487,6 +487,8 @@ static void *hub_thread(void *arg)
             pthread_mutex_unlock(&ch->lock);
         }
         pthread_mutex_unlock(&h->lock);
+        if (ping)
+            gateway__taps_ping(gw);
         for (size_t i = 0; i < work.len; i++)
             flush(gw, BX_VEC_AT(&work, hub_chan *, i));
         pthread_mutex_lock(&h->lock);

@@ -416,6 +416,33 @@ def openai_compatible_chat_completions():
 
 
 @test
+def an_openai_client_that_leaves_cancels_its_run():
+    import socket
+    fake.script({"default": {"text": "held", "fault": {"type": "hold", "after_events": 1, "max_s": 30}}})
+    for stream in (True, False):
+        body = json.dumps({"model": "build", "stream": stream,
+                           "messages": [{"role": "user", "content": "hold on"}]}).encode()
+        so = socket.create_connection(("127.0.0.1", srv.port))
+        so.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                   srv.token.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: " +
+                   str(len(body)).encode() + b"\r\n\r\n" + body)
+        so.settimeout(10)
+        got = so.recv(4096)
+        assert b"200 OK" in got, got
+        time.sleep(0.3)
+        st, b = srv.api("GET", "/api/sessions?limit=1")
+        sid = b["sessions"][0]["id"]
+        st, run = srv.api("GET", f"/api/sessions/{sid}/run")
+        assert run["active"], run
+        so.close()  # the client gives up
+        assert wait_idle(srv, sid, timeout=10), "the abandoned run kept going"
+        sse = SSE(srv, f"/api/sessions/{sid}/events", last_id=0)
+        end = sse.until("run_end")[-1][2]
+        sse.close()
+        assert end["outcome"] == "cancelled", end
+
+
+@test
 def shutdown_with_open_streams_and_a_held_run_is_clean():
     s = chat_server(fake)
     try:
