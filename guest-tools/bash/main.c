@@ -124,7 +124,9 @@ static const tool_def bash_tool = {
         "cat head tail wc sort uniq cut tr tee grep sed awk find xargs ls mkdir rmdir rm cp mv "
         "touch ln stat du basename dirname realpath readlink date sleep seq yes env printenv "
         "diff cmp base64 sha256sum md5sum tar jq nl fold expand rev tac split paste comm join "
-        "od which. No network, no other programs; files are those of the root tree. "
+        "od which, plus bash/sh for scripts. No network and no other programs (no python, "
+        "git or compilers); files are those of the root tree. Each call starts a fresh "
+        "shell in cwd (default /), so variables and cd do not carry over between calls. "
         "Output is stdout and stderr combined; the exit code is in metadata.",
     .level = "execute",
     .keywords = "shell,bash,sh,command,run,script,exec",
