@@ -8,7 +8,7 @@ WORKSPACE ?= ./workspace
 PORT      ?= 30001
 CTEST_ARGS ?=
 
-.PHONY: all deps build run test san fuzz bench bench-wasm soak clean format
+.PHONY: all deps build run test san fuzz bench soak clean format
 
 all: build
 
@@ -47,8 +47,10 @@ fuzz: deps
 bench: build
 	cmake --build $(BUILD) --target bench -j1
 
-bench-wasm: build
-	cmake --build $(BUILD) --target bench-wasm -j$(JOBS)
+# One module's benchmark: make bench-wasm, bench-sandbox, bench-tools,
+# bench-llm, bench-shell, bench-agent, bench-gateway.
+bench-%: build
+	cmake --build $(BUILD) --target bench-$* -j1
 
 soak: build
 	cmake --build $(BUILD) --target soak -j$(JOBS)
