@@ -52,8 +52,11 @@ bench: build
 bench-%: build
 	cmake --build $(BUILD) --target bench-$* -j1
 
+# Long stress runs (store crash test with SOAK_KILLS kills), not in make test.
+SOAK_KILLS ?= 2000
 soak: build
-	cmake --build $(BUILD) --target soak -j$(JOBS)
+	cmake -S . -B $(BUILD) -DBX_SOAK_KILLS=$(SOAK_KILLS) >/dev/null
+	cmake --build $(BUILD) --target soak -j1
 
 clean:
 	rm -rf $(BUILD) $(SANBUILD) build-fuzz
