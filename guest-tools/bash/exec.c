@@ -1247,20 +1247,30 @@ int sh_run_string(shell *sh, const char *src, size_t len, const char *what)
     }
     arena *a = arena_new();
     parse_err pe;
-    node *n = sh_parse(a, src, len, 1, &pe);
-    if (!n) {
-        sx b;
-        sx_init(&b);
-        sx_printf(&b, "bash: %s: line %d: %s\n", what, pe.line, pe.msg);
-        io_write(sh, sh->fd[2], b.s, b.len);
-        sx_free(&b);
-        arena_unref(a);
-        sh->status = 2;
-        return 2;
-    }
+    sh_parser *p = sh_parser_new(a, src, len, 1, &pe);
     arena *saved = sh_cur_arena;
     sh_cur_arena = a;
-    int st = sh_exec(sh, n);
+    int st = 0;
+    for (;;) {
+        node *n;
+        int r = sh_parse_one(p, &n);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            sx b;
+            sx_init(&b);
+            sx_printf(&b, "bash: %s: line %d: %s\n", what, pe.line, pe.msg);
+            io_write(sh, sh->fd[2], b.s, b.len);
+            sx_free(&b);
+            sh->status = 2;
+            st = 2;
+            break;
+        }
+        st = sh_exec(sh, n);
+        if (sh->ctl != CTL_NONE || sh->fatal)
+            break;
+    }
+    sh_parser_free(p);
     sh_cur_arena = saved;
     arena_unref(a);
     return st;

@@ -1344,6 +1344,85 @@ node *sh_parse(arena *a, const char *src, size_t len, int first_line, parse_err 
     return n;
 }
 
+/* Incremental parsing: one top-level command at a time, so a script runs
+ * up to a syntax error further down, as bash does. */
+struct sh_parser {
+    lexer lx;
+};
+
+sh_parser *sh_parser_new(arena *a, const char *src, size_t len, int first_line, parse_err *err)
+{
+    sh_parser *p = xcalloc(1, sizeof *p);
+    p->lx.s = src;
+    p->lx.n = len;
+    p->lx.line = first_line;
+    p->lx.a = a;
+    p->lx.err = err;
+    err->msg[0] = 0;
+    err->line = first_line;
+    return p;
+}
+
+void sh_parser_free(sh_parser *p)
+{
+    free(p);
+}
+
+int sh_parse_one(sh_parser *p, node **out)
+{
+    lexer *lx = &p->lx;
+    *out = NULL;
+    if (lx->failed)
+        return -1;
+    while (peek(lx) == T_NL || peek(lx) == T_SEMI)
+        next(lx);
+    if (lx->failed)
+        return -1;
+    if (peek(lx) == T_EOF)
+        return 0;
+    /* one line: and-or lists separated by ; or & up to a newline */
+    pvec v = {0};
+    bool *async = NULL;
+    for (;;) {
+        lx->depth = 0;
+        node *c = parse_and_or(lx);
+        if (lx->failed)
+            break;
+        bool a = false;
+        int t = peek(lx);
+        if (t == T_SEMI || t == T_AMP) {
+            next(lx);
+            a = t == T_AMP;
+        } else if (t != T_NL && t != T_EOF) {
+            unexpected(lx);
+            break;
+        }
+        pv_push(&v, c);
+        async = xrealloc(async, (size_t)v.n * sizeof *async);
+        async[v.n - 1] = a;
+        t = peek(lx);
+        if (lx->failed || t == T_NL || t == T_EOF)
+            break;
+    }
+    if (lx->failed) {
+        free(v.v);
+        free(async);
+        return -1;
+    }
+    node *n = new_node(lx, N_LIST);
+    n->u.list.n = v.n;
+    n->u.list.v = arena_alloc(lx->a, sizeof(node *) * (size_t)(v.n ? v.n : 1));
+    n->u.list.async = arena_alloc(lx->a, sizeof(bool) * (size_t)(v.n ? v.n : 1));
+    if (v.n) {
+        memcpy(n->u.list.v, v.v, sizeof(node *) * (size_t)v.n);
+        memcpy(n->u.list.async, async, sizeof(bool) * (size_t)v.n);
+    }
+    free(v.v);
+    free(async);
+    *out = n;
+    return 1;
+}
+
 size_t sh_scan_end(const char *s, size_t n, size_t i, char open)
 {
     lexer lx;

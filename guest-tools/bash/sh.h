@@ -275,6 +275,12 @@ typedef struct parse_err {
 /* Parses a whole script. NULL on error (err filled); *out_empty when the
  * script holds no command. */
 node *sh_parse(arena *a, const char *src, size_t len, int first_line, parse_err *err);
+/* Incremental form: sh_parse_one gives the next top-level command (1), the
+ * end (0) or a syntax error (-1, err filled). */
+typedef struct sh_parser sh_parser;
+sh_parser *sh_parser_new(arena *a, const char *src, size_t len, int first_line, parse_err *err);
+int sh_parse_one(sh_parser *p, node **out);
+void sh_parser_free(sh_parser *p);
 bool sh_is_name(const char *s, size_t n);
 /* Finds the end of a nested construct starting at s[i] (just after its
  * opener): open is '(' for $( ), '{' for ${ }, 'A' for $(( )), '`', '"',
