@@ -179,6 +179,9 @@ static sh_io *open_target(shell *sh, const char *path, int flags)
         return io_ref(sh->fd[2]);
     if (strcmp(path, "/dev/stdin") == 0)
         return io_ref(sh->fd[0]);
+    const sx *vf = sh_vfile(sh, path);
+    if (vf && (flags & O_ACCMODE) == O_RDONLY)
+        return io_str(vf->s ? vf->s : "", vf->len);
     if ((flags & O_ACCMODE) != O_RDONLY && sh->opt_C && !(flags & O_APPEND) &&
         (flags & O_EXCL)) {
         /* noclobber: refuse to overwrite an existing regular file */

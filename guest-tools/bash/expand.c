@@ -808,9 +808,43 @@ static void ex_bquote(xp *x, const char *s, size_t n, bool inq)
     sx_free(&b);
 }
 
+/* <(cmd): run cmd now, keep its output, expand to a name for it. */
+static void ex_procsub(xp *x, const char *s, size_t n)
+{
+    shell *sh = x->sh;
+    if (s[0] == '>') {
+        sh_errf(sh, ">(...) process substitution is not supported");
+        x->err = true;
+        return;
+    }
+    int k = sh->nvfile++ % 8;
+    sx_free(&sh->vfile[k]);
+    sx_init(&sh->vfile[k]);
+    /* like $( ) but keeping trailing newlines: run "cmd; echo ." and drop the dot */
+    sx src;
+    sx_init(&src);
+    sx_add(&src, s + 2, n > 3 ? n - 3 : 0);
+    sx_adds(&src, "\necho .");
+    sx out;
+    sx_init(&out);
+    sh_cmdsubst(sh, src.s, src.len, &out);
+    if (out.len >= 1 && out.s[out.len - 1] == '.')
+        out.len--;
+    sx_add(&sh->vfile[k], out.s, out.len);
+    sx_free(&out);
+    sx_free(&src);
+    char name[32];
+    snprintf(name, sizeof name, "/dev/fd/%d", 60 + k);
+    put(x, name, strlen(name), F_QUOTED);
+}
+
 static int ex_text(xp *x, const char *s, size_t n, bool inq)
 {
     size_t i = 0;
+    if (!inq && n >= 3 && (s[0] == '<' || s[0] == '>') && s[1] == '(' && s[n - 1] == ')') {
+        ex_procsub(x, s, n);
+        return x->err ? -1 : 0;
+    }
     bool heredoc = (x->flags & EX_HEREDOC) != 0;
     bool assign = (x->flags & EX_ASSIGN) != 0;
     if (!sh_stack_ok(x->sh)) {

@@ -676,6 +676,13 @@ int uf_next(ucmd *u, ufiles *f)
             f->cur_is_stdin = false;
             return 0;
         }
+        const sx *vf = sh_vfile(u->sh, name);
+        if (vf) {
+            f->cur = io_str(vf->s ? vf->s : "", vf->len);
+            f->curname = name;
+            f->cur_is_stdin = false;
+            return 0;
+        }
         int fd = sh_open(u->sh, name, O_RDONLY, 0);
         if (fd < 0) {
             uerr(u, "%s: %s", name, sh_strerror(errno));
@@ -886,10 +893,26 @@ int sh_open(shell *sh, const char *path, int flags, int mode)
     return fd;
 }
 
+const sx *sh_vfile(shell *sh, const char *path)
+{
+    if (strncmp(path, "/dev/fd/6", 9) != 0 || path[9] < '0' || path[9] > '7' || path[10])
+        return NULL;
+    return &sh->vfile[path[9] - '0'];
+}
+
 int sh_read_file(shell *sh, const char *path, sx *out, size_t cap)
 {
     if (strcmp(path, "/dev/null") == 0)
         return 0;
+    const sx *vf = sh_vfile(sh, path);
+    if (vf) {
+        if (vf->len > cap) {
+            errno = EFBIG;
+            return -1;
+        }
+        sx_add(out, vf->s ? vf->s : "", vf->len);
+        return 0;
+    }
     int fd = sh_open(sh, path, O_RDONLY, 0);
     if (fd < 0)
         return -1;

@@ -490,6 +490,16 @@ static int lex(lexer *lx)
         return T_EOF;
     }
     int c1 = ch(lx, 1), c2 = ch(lx, 2);
+    if ((c == '<' || c == '>') && c1 == '(') {
+        /* process substitution <(cmd) / >(cmd): one word */
+        size_t b = lx->i;
+        size_t e = skip_cmdsub(lx, lx->i + 2);
+        if (lx->failed)
+            return T_EOF;
+        lx->text = arena_strndup(lx->a, lx->s + b, e - b);
+        lx->i = e;
+        return T_WORD;
+    }
     switch (c) {
     case '\n':
         lx->i++;

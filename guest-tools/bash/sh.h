@@ -185,6 +185,8 @@ typedef struct uopt {
  * as a string through longs: "name=c" or "name:=c" (argument). */
 int uopt_next(ucmd *u, uopt *o, const char *spec, const char *const *longs);
 
+/* The output of a <(cmd) named by path ("/dev/fd/6N"), or NULL. */
+const sx *sh_vfile(struct shell *sh, const char *path);
 /* Reads a whole file as the shell sees it; 0 or -1 (errno set). */
 int sh_read_file(struct shell *sh, const char *path, sx *out, size_t cap);
 /* Resolves a path against the shell's cwd to an absolute, normalised path. */
@@ -338,6 +340,8 @@ typedef struct shell {
     sh_io *tool_out;
     long bg_pid;
     char *stack_base;          /* address of a local in main: stack guard */
+    sx vfile[8];               /* <(cmd) outputs, named /dev/fd/60.. (round robin) */
+    int nvfile;
     unsigned rand_state;
 } shell;
 

@@ -363,5 +363,7 @@ void sh_release(shell *sh)
     strv_free(&sh->pos);
     free(sh->arg0);
     free(sh->cwd);
+    for (int i = 0; i < 8; i++)
+        sx_free(&sh->vfile[i]);
 }
 
