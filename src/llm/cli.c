@@ -72,6 +72,11 @@ static int print_sink(void *ctx, const llm_event *ev)
     case LLM_EV_TOOL_CALL_START:
         fprintf(stderr, "[tool call %s %s]\n", ev->name, ev->id);
         break;
+    case LLM_EV_RETRY:
+        fprintf(stderr, "[%s (HTTP %d): %.*s; attempt %d in %lld ms]\n", bx_err_name(ev->err),
+                ev->status, (int)(ev->text.len > 300 ? 300 : ev->text.len),
+                ev->text.ptr ? ev->text.ptr : "", ev->attempt, (long long)ev->delay_ms);
+        break;
     default:
         break;
     }

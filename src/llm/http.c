@@ -6,7 +6,8 @@
  * event stream go straight into the SSE parser and the adapter's decoder;
  * anything else is collected (capped) and classified. Failures before any
  * event reached the sink are retried with exponential backoff and jitter,
- * honouring Retry-After.
+ * honouring Retry-After; each retry is announced to the sink as a RETRY
+ * event before the (cancellable) backoff sleep.
  */
 #include "llm/llm_int.h"
 
@@ -180,6 +181,20 @@ typedef enum outcome {
     OUT_RETRY, /* a retryable failure before any output */
 } outcome;
 
+/* Why an attempt is to be retried: what the RETRY event reports. */
+typedef struct retry_why {
+    bx_err code;   /* RATELIMIT, SERVER, NETWORK, TIMEOUT, ... */
+    int status;    /* HTTP status, 0 when none */
+    char msg[512]; /* the provider's message, or curl's */
+} retry_why;
+
+static void why_set(retry_why *w, bx_err code, int status, const char *msg)
+{
+    w->code = code;
+    w->status = status;
+    snprintf(w->msg, sizeof(w->msg), "%s", msg ? msg : "");
+}
+
 static bool retryable_status(int s)
 {
     return s == 408 || s == 409 || s == 429 || s >= 500;
@@ -196,7 +211,8 @@ static bool retryable_curl(CURLcode c)
 /* One HTTP attempt. *out_err gets the result when OUT_DONE. */
 static outcome attempt(const llm_provider *p, const llm_request *req, const llm_http_request *h,
                        llm_sink_fn sink, void *ctx, llm_cancel *cancel, bool last,
-                       int64_t *out_retry_after, llm_call_stats *stats, bx_err *out_err)
+                       int64_t *out_retry_after, llm_call_stats *stats, retry_why *out_why,
+                       bx_err *out_err)
 {
     transfer t;
     memset(&t, 0, sizeof(t));
@@ -291,14 +307,19 @@ static outcome attempt(const llm_provider *p, const llm_request *req, const llm_
     } else if (t.stop_reading) {
         err = llm_decoder_finish(t.d); /* the decoder saw its terminal event */
     } else if (timeout) {
-        if (!emitted && !last)
+        if (!emitted && !last) {
             out = OUT_RETRY;
-        else
+            why_set(out_why, BX_TIMEOUT, t.status, timeout_msg);
+        } else {
             err = llm__fail(t.d, BX_TIMEOUT, t.status, "%s", timeout_msg);
+        }
     } else if (cc != CURLE_OK && !(t.status >= 200 && t.status < 300 && llm_decoder_done(t.d))) {
-        if (!emitted && !last && retryable_curl(cc) && !(t.status && !retryable_status(t.status) && t.status >= 300))
+        if (!emitted && !last && retryable_curl(cc) &&
+            !(t.status && !retryable_status(t.status) && t.status >= 300)) {
             out = OUT_RETRY;
-        else if (emitted)
+            why_set(out_why, cc == CURLE_OPERATION_TIMEDOUT ? BX_TIMEOUT : BX_NETWORK, t.status,
+                    curl_msg);
+        } else if (emitted)
             err = llm__fail(t.d, BX_NETWORK, t.status, "the connection broke mid-stream: %s", curl_msg);
         else
             err = llm__fail(t.d, cc == CURLE_OPERATION_TIMEDOUT ? BX_TIMEOUT : BX_NETWORK, t.status,
@@ -308,9 +329,10 @@ static outcome attempt(const llm_provider *p, const llm_request *req, const llm_
         bx_buf_init(&m2, 4096);
         bx_err code = llm_classify_error(p->api, t.status, t.body.data, t.body.len, &m2);
         bool too_long_wait = t.retry_after_ms > p->retry_max_ms;
-        if (retryable_status(t.status) && code != BX_CONTEXT && !last && !too_long_wait)
+        if (retryable_status(t.status) && code != BX_CONTEXT && !last && !too_long_wait) {
             out = OUT_RETRY;
-        else if (too_long_wait)
+            why_set(out_why, code, t.status, m2.data);
+        } else if (too_long_wait)
             err = llm__fail(t.d, code, t.status, "%s (retry after %lld ms exceeds the %lld ms limit)",
                             m2.data, (long long)t.retry_after_ms, (long long)p->retry_max_ms);
         else
@@ -318,10 +340,12 @@ static outcome attempt(const llm_provider *p, const llm_request *req, const llm_
         bx_buf_release(&m2);
     } else if (t.is_sse) {
         /* a stream that broke before any event: retry like a reset */
-        if (!emitted && !last && !llm_decoder_done(t.d))
+        if (!emitted && !last && !llm_decoder_done(t.d)) {
             out = OUT_RETRY;
-        else
+            why_set(out_why, BX_NETWORK, t.status, "the stream ended before any event");
+        } else {
             err = llm_decoder_finish(t.d);
+        }
     } else if (req->stream && t.body.len && t.body.data[0] != '{') {
         err = llm__fail(t.d, BX_PROTOCOL, t.status, "expected an event stream, got something else");
     } else {
@@ -380,7 +404,10 @@ bx_err llm_call(const llm_provider *p, const llm_request *req, llm_sink_fn sink,
         stats.attempts++;
         int64_t retry_after = -1;
         bool last = i >= p->max_retries;
-        if (attempt(p, req, &h, sink, ctx, cancel, last, &retry_after, &stats, &err) == OUT_DONE)
+        retry_why why;
+        why_set(&why, BX_NETWORK, 0, "");
+        if (attempt(p, req, &h, sink, ctx, cancel, last, &retry_after, &stats, &why, &err) ==
+            OUT_DONE)
             break;
         int64_t delay;
         if (retry_after >= 0) {
@@ -395,6 +422,13 @@ bx_err llm_call(const llm_provider *p, const llm_request *req, llm_sink_fn sink,
         }
         bx_log(BX_LOG_INFO, "llm", "%s: attempt %d failed (HTTP %d); retrying in %lld ms", p->id,
                i + 1, stats.status, (long long)delay);
+        /* tell the caller before sleeping, so a UI can show the wait as it starts */
+        llm_event rev = {.type = LLM_EV_RETRY, .attempt = i + 2, .delay_ms = delay,
+                         .err = why.code, .status = why.status, .text = bx_slice_from(why.msg)};
+        if (sink(ctx, &rev) != 0) {
+            err = BX_CANCELLED;
+            break;
+        }
         if (!nap(delay, cancel)) {
             err = BX_CANCELLED;
             break;

@@ -123,6 +123,11 @@ typedef enum llm_event_type {
     LLM_EV_USAGE,            /* usage (cumulative for this response) */
     LLM_EV_STOP,             /* stop; the last event of a successful response */
     LLM_EV_ERROR,            /* err, text = message, status; the last event */
+    LLM_EV_RETRY,            /* attempt, delay_ms, err, status, text = why: the previous
+                              * attempt failed before any output and llm_call will try
+                              * again after delay_ms. Sent before the backoff sleep and
+                              * only before a response's first event; not a response
+                              * event (collectors just count it) */
 } llm_event_type;
 
 const char *llm_event_name(llm_event_type t); /* "text_delta", ... */
@@ -137,7 +142,9 @@ typedef struct llm_event {
     llm_usage usage;       /* USAGE */
     llm_stop_reason stop;  /* STOP */
     bx_err err;            /* ERROR: AUTH, RATELIMIT, CONTEXT, INVALID, SERVER, NETWORK, ... */
-    int status;            /* ERROR: HTTP status, 0 when none */
+    int status;            /* ERROR, RETRY: HTTP status, 0 when none */
+    int attempt;           /* RETRY: the attempt about to start (2, 3, ...) */
+    int64_t delay_ms;      /* RETRY: the backoff before it (Retry-After when given) */
 } llm_event;
 
 /* The sink. Return 0 to continue; non-zero cancels the request (the call
@@ -164,7 +171,8 @@ typedef struct llm_response {
     bx_err err;               /* BX_OK unless an ERROR event came */
     int status;
     char *error;              /* the provider's message */
-    size_t events;            /* how many events arrived */
+    size_t events;            /* how many events arrived (RETRY included) */
+    int retries;              /* how many RETRY events arrived */
 } llm_response;
 
 void llm_response_init(llm_response *r);
@@ -341,7 +349,11 @@ typedef struct llm_call_stats {
  * BX_OK when the response ended with STOP; otherwise the error code, which
  * was also delivered as an ERROR event (except BX_CANCELLED). Retries 408,
  * 409, 429, 5xx, overloaded and connection failures while nothing has been
- * delivered to the sink. cancel may be NULL. */
+ * delivered to the sink; before each retry's backoff the sink gets a RETRY
+ * event (err = the failure's class, e.g. RATELIMIT, SERVER, NETWORK, TIMEOUT;
+ * status; text = the provider's or curl's message), and a non-zero answer
+ * to it cancels the call (BX_CANCELLED). The backoff sleep polls cancel
+ * every 10 ms. cancel may be NULL. */
 bx_err llm_call(const llm_provider *p, const llm_request *req, llm_sink_fn sink, void *ctx,
                 llm_cancel *cancel, llm_call_stats *out_stats);
 

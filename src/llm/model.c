@@ -28,7 +28,7 @@ const char *llm_event_name(llm_event_type t)
     static const char *const names[] = {
         "message_start", "text_delta", "thinking_delta", "thinking_signature",
         "redacted_thinking", "tool_call_start", "tool_call_delta", "tool_call_end",
-        "usage", "stop", "error"};
+        "usage", "stop", "error", "retry"};
     return (unsigned)t < BX_ARRAY_LEN(names) ? names[t] : "unknown";
 }
 
@@ -216,6 +216,13 @@ json_t *llm_event_json(const llm_event *ev)
         jx_set_int(o, "status", ev->status);
         json_object_set_new(o, "message", slice_str(ev->text));
         break;
+    case LLM_EV_RETRY:
+        jx_set_int(o, "attempt", ev->attempt);
+        jx_set_int(o, "delay_ms", ev->delay_ms);
+        jx_set_str(o, "code", bx_err_name(ev->err));
+        jx_set_int(o, "status", ev->status);
+        json_object_set_new(o, "message", slice_str(ev->text));
+        break;
     }
     return o;
 }
@@ -318,6 +325,9 @@ int llm_response_sink(void *ctx, const llm_event *ev)
         r->status = ev->status;
         bx_free(r->error);
         r->error = bx_strndup(ev->text.ptr ? ev->text.ptr : "", ev->text.len);
+        break;
+    case LLM_EV_RETRY:
+        r->retries++;
         break;
     }
     return 0;

@@ -5,7 +5,8 @@
  * auth errors, mid-stream disconnects, slow drips, stalls, first-byte
  * timeouts, hold-until-cancelled with a cancel from another thread,
  * malformed JSON, oversized events, error events inside the stream, and
- * summarisation replies chosen by matching the request. */
+ * summarisation replies chosen by matching the request; and the RETRY
+ * notifications (count, attempt numbers, delays honouring Retry-After). */
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -34,11 +35,48 @@ static void provider_for(llm_api api, llm_provider *p)
     p->stall_timeout_ms = 10000;
 }
 
+/* One RETRY event as the sink saw it. */
+typedef struct retry_rec {
+    int attempt;
+    int64_t delay_ms;
+    bx_err err;
+    int status;
+    char msg[256];
+} retry_rec;
+
 typedef struct run_result {
     bx_err err;
     llm_response r;
     llm_call_stats stats;
+    retry_rec rt[8];     /* the RETRY events, in order */
+    int n_rt;
+    bool rt_late;        /* a RETRY came after a response event */
 } run_result;
+
+/* Set by a test around one call: the sink answers RETRY with 1. */
+static bool stop_on_retry;
+
+/* Collects into out->r and records RETRY events on the side. */
+static int recording_sink(void *ctx, const llm_event *ev)
+{
+    run_result *out = ctx;
+    if (ev->type == LLM_EV_RETRY) {
+        if (out->r.events > (size_t)out->r.retries)
+            out->rt_late = true;
+        if (out->n_rt < (int)BX_ARRAY_LEN(out->rt)) {
+            retry_rec *rr = &out->rt[out->n_rt];
+            rr->attempt = ev->attempt;
+            rr->delay_ms = ev->delay_ms;
+            rr->err = ev->err;
+            rr->status = ev->status;
+            snprintf(rr->msg, sizeof(rr->msg), "%.*s", (int)ev->text.len,
+                     ev->text.ptr ? ev->text.ptr : "");
+        }
+        out->n_rt++;
+    }
+    int rc = llm_response_sink(&out->r, ev);
+    return rc ? rc : (ev->type == LLM_EV_RETRY && stop_on_retry);
+}
 
 static void run_opts(llm_provider *p, const char *user_text, bool stream, llm_cancel *cancel,
                      run_result *out)
@@ -57,8 +95,9 @@ static void run_opts(llm_provider *p, const char *user_text, bool stream, llm_ca
     req.n_tools = 1;
     req.max_tokens = 256;
     req.stream = stream;
+    memset(out, 0, sizeof(*out));
     llm_response_init(&out->r);
-    out->err = llm_call(p, &req, llm_response_sink, &out->r, cancel, &out->stats);
+    out->err = llm_call(p, &req, recording_sink, out, cancel, &out->stats);
     json_decref(schema);
 }
 
@@ -589,6 +628,91 @@ TEST(presets_against_fake)
         llm_provider_release(&p);
         bx_free(model);
     }
+}
+
+/* Every retry is announced to the sink before its backoff, with the attempt
+ * about to start, the delay (Retry-After when given) and why. */
+TEST(retry_events)
+{
+    FOR_EACH_API(api) {
+        run_result r;
+        /* 429 with retry-after-ms: one notification, the server's delay */
+        run(api, "{\"turns\":[{\"fault\":{\"type\":\"rate_limit\",\"retry_after_ms\":300}},{\"text\":\"ok\"}]}", &r);
+        CHECK_EQ_INT(r.err, BX_OK);
+        CHECK_EQ_INT(r.n_rt, 1);
+        CHECK_EQ_INT(r.r.retries, 1);
+        CHECK_EQ_INT(r.rt[0].attempt, 2);
+        CHECK_EQ_INT(r.rt[0].delay_ms, 300);
+        CHECK_EQ_INT(r.rt[0].err, BX_RATELIMIT);
+        CHECK_EQ_INT(r.rt[0].status, 429);
+        CHECK(r.rt[0].msg[0] != 0); /* the provider's own message */
+        CHECK(!r.rt_late);
+        CHECK_EQ_STR(r.r.text.data, "ok");
+        CHECK_EQ_INT(r.r.err, BX_OK); /* a retry is not an error */
+        done(&r);
+        /* a 500 then an overload: two notifications, exponential backoff with
+         * equal jitter from retry_base_ms = 10 (5-10 ms, then 10-20 ms) */
+        run(api, "{\"turns\":[{\"fault\":{\"type\":\"server_error\"}},{\"fault\":{\"type\":\"overloaded\"}},"
+                 "{\"text\":\"ok\"}]}", &r);
+        CHECK_EQ_INT(r.err, BX_OK);
+        CHECK_EQ_INT(r.n_rt, 2);
+        CHECK_EQ_INT(r.rt[0].attempt, 2);
+        CHECK_EQ_INT(r.rt[1].attempt, 3);
+        CHECK_EQ_INT(r.rt[0].err, BX_SERVER);
+        CHECK_EQ_INT(r.rt[0].status, 500);
+        CHECK_EQ_INT(r.rt[1].err, BX_SERVER);
+        CHECK_EQ_INT(r.rt[1].status, api == LLM_API_ANTHROPIC ? 529 : 503);
+        CHECK(r.rt[0].delay_ms >= 5 && r.rt[0].delay_ms <= 10);
+        CHECK(r.rt[1].delay_ms >= 10 && r.rt[1].delay_ms <= 20);
+        CHECK(!r.rt_late);
+        done(&r);
+        /* retries run out: max_retries (3) notifications, none after the last attempt */
+        run(api, "{\"default\":{\"fault\":{\"type\":\"http_error\",\"status\":500}}}", &r);
+        CHECK_EQ_INT(r.err, BX_SERVER);
+        CHECK_EQ_INT(r.stats.attempts, 4);
+        CHECK_EQ_INT(r.n_rt, 3);
+        for (int i = 0; i < 3 && i < r.n_rt; i++)
+            CHECK_EQ_INT(r.rt[i].attempt, i + 2);
+        done(&r);
+        /* a reset before any event: NETWORK */
+        run(api, "{\"turns\":[{\"text\":\"x\",\"fault\":{\"type\":\"disconnect\",\"after_events\":0}},"
+                 "{\"text\":\"again\"}]}", &r);
+        CHECK_EQ_INT(r.err, BX_OK);
+        CHECK_EQ_INT(r.n_rt, 1);
+        CHECK_EQ_INT(r.rt[0].err, BX_NETWORK);
+        done(&r);
+        /* no retry once output began, so no notification */
+        run(api, "{\"turns\":[{\"text\":\"abcdefghij\",\"chunk\":2,"
+                 "\"fault\":{\"type\":\"disconnect\",\"after_events\":4}}],\"default\":{\"text\":\"no\"}}", &r);
+        CHECK_EQ_INT(r.err, BX_NETWORK);
+        CHECK_EQ_INT(r.n_rt, 0);
+        done(&r);
+    }
+    run_result r;
+    /* Retry-After in seconds becomes delay_ms */
+    run(LLM_API_GEMINI, "{\"turns\":[{\"fault\":{\"type\":\"rate_limit\",\"retry_after\":1}},{\"text\":\"ok\"}]}", &r);
+    CHECK_EQ_INT(r.err, BX_OK);
+    CHECK_EQ_INT(r.n_rt, 1);
+    CHECK_EQ_INT(r.rt[0].delay_ms, 1000);
+    done(&r);
+    /* a Retry-After beyond retry_max_ms is reported, not retried: no notification */
+    run(LLM_API_OPENAI_CHAT, "{\"turns\":[{\"fault\":{\"type\":\"rate_limit\",\"retry_after\":3600}},{\"text\":\"ok\"}]}", &r);
+    CHECK_EQ_INT(r.err, BX_RATELIMIT);
+    CHECK_EQ_INT(r.n_rt, 0);
+    done(&r);
+    /* the sink can refuse the retry: the call ends at once, without sleeping */
+    llm_provider p;
+    provider_for(LLM_API_ANTHROPIC, &p);
+    fake_script("{\"turns\":[{\"fault\":{\"type\":\"rate_limit\",\"retry_after\":2}},{\"text\":\"ok\"}]}");
+    stop_on_retry = true;
+    run_opts(&p, "hi", true, NULL, &r);
+    stop_on_retry = false;
+    CHECK_EQ_INT(r.err, BX_CANCELLED);
+    CHECK_EQ_INT(r.n_rt, 1);
+    CHECK_EQ_INT(r.stats.attempts, 1);
+    CHECK(r.stats.total_ns < 1500000000u);
+    done(&r);
+    llm_provider_release(&p);
 }
 
 TEST(connection_refused_is_network)
