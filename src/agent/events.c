@@ -166,6 +166,9 @@ void agent__print_event(FILE *out, const json_t *ev, bool color)
         const char *by = jx_str(ev, "by", "");
         if (strcmp(by, "user") != 0)
             fprintf(out, "%s[%s by %s]%s\n", dim, jx_str(ev, "decision", ""), by, off);
+    } else if (strcmp(type, "retry") == 0) {
+        fprintf(out, "%s[retry %lld in %lld ms: %s]%s\n", dim, (long long)jx_int(ev, "attempt", 0),
+                (long long)jx_int(ev, "delay_ms", 0), jx_str(ev, "reason", ""), off);
     } else if (strcmp(type, "error") == 0) {
         fprintf(out, "%serror: %s: %s%s\n", red, jx_str(ev, "code", ""), jx_str(ev, "message", ""),
                 off);

@@ -326,6 +326,19 @@ static int stream_sink(void *ctx, const llm_event *ev)
         jx_set_str(o, "message_id", ss->message_id);
         json_object_set_new(o, "text", agent__jstr(ev->text.ptr, ev->text.len));
         agent__emit(run, ev->type == LLM_EV_TEXT_DELTA ? "text_delta" : "thinking_delta", o);
+    } else if (ev->type == LLM_EV_RETRY) {
+        /* the provider layer is about to back off and try again */
+        json_t *o = json_object();
+        jx_set_int(o, "attempt", ev->attempt);
+        jx_set_int(o, "delay_ms", ev->delay_ms);
+        char why[1100];
+        int n = ev->status ? snprintf(why, sizeof(why), "HTTP %d: ", ev->status) : 0;
+        snprintf(why + n, sizeof(why) - (size_t)n, "%.*s", (int)BX_MIN(ev->text.len, 1024u),
+                 ev->text.ptr ? ev->text.ptr : "");
+        json_object_set_new(o, "reason", agent__jstr(why, strlen(why)));
+        jx_set_str(o, "code", bx_err_name(ev->err));
+        jx_set_int(o, "status", ev->status);
+        agent__emit(run, "retry", o);
     }
     return 0;
 }
@@ -1182,6 +1195,8 @@ static agent_outcome loop(agent_run *run, bx_error *detail)
                     jx_set_int(ev, "attempt", 2);
                     jx_set_int(ev, "delay_ms", 0);
                     jx_set_str(ev, "reason", "context length exceeded; retrying after compaction");
+                    jx_set_str(ev, "code", bx_err_name(BX_CONTEXT));
+                    jx_set_int(ev, "status", 0);
                     agent__emit(run, "retry", ev);
                     continue;
                 }

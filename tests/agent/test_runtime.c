@@ -1,6 +1,7 @@
 /* test_runtime.c: budgets, compaction and its pairing invariant, context
  * overflow recovery, max_tokens continuation, cancellation mid-stream and
- * mid-tool, and crash + resume — against the fake LLM server. */
+ * mid-tool, provider retries as `retry` events, and crash + resume —
+ * against the fake LLM server. */
 #include <pthread.h>
 
 #include "harness.h"
@@ -301,6 +302,63 @@ TEST(cancel_mid_tool)
     json_t *te = nth_event(&sc, "tool_end", 0);
     CHECK(jx_bool(te, "is_error", false));
     CHECK(strstr(jx_str(te, "content", ""), "cancelled") != NULL);
+    scenario_release(&sc);
+}
+
+/* A 429 on the first request: the provider layer's retry becomes exactly
+ * one `retry` event, between the run's start and the reply, and the run
+ * completes; a cancel during the backoff ends the run at once. */
+TEST(provider_retry_is_an_event)
+{
+    scenario sc;
+    REQUIRE(scenario_init(&sc, "{\"turns\":[{\"fault\":{\"type\":\"rate_limit\",\"retry_after_ms\":200}},"
+                               TEXT("after the wait") "]}", NULL));
+    sc.backend.p.max_retries = 2;
+    CHECK_EQ_INT(scenario_exec(&sc, "hello"), AGENT_OUTCOME_COMPLETED);
+    CHECK_EQ_INT(count_events(&sc, "retry"), 1);
+    json_t *r = nth_event(&sc, "retry", 0);
+    CHECK_EQ_INT(jx_int(r, "attempt", 0), 2);
+    CHECK_EQ_INT(jx_int(r, "delay_ms", 0), 200);
+    CHECK_EQ_STR(jx_str(r, "code", ""), "RATELIMIT");
+    CHECK_EQ_INT(jx_int(r, "status", 0), 429);
+    CHECK(strncmp(jx_str(r, "reason", ""), "HTTP 429: ", 10) == 0 && strlen(jx_str(r, "reason", "")) > 10);
+    CHECK_EQ_INT(request_count(&sc), 2);
+    CHECK_EQ_INT(count_events(&sc, "error"), 0);
+    CHECK_EQ_STR(jx_str(nth_event(&sc, "run_end", 0), "outcome", ""), "completed");
+    /* the retry has its place in the one ordered event stream: after run_start,
+     * before the reply's text, with a dense seq like every other event */
+    size_t i, at_retry = 0, at_text = 0;
+    json_t *ev;
+    int64_t prev = 0;
+    bool dense = true;
+    json_array_foreach(sc.events, i, ev) {
+        const char *type = jx_str(ev, "type", "");
+        if (strcmp(type, "retry") == 0)
+            at_retry = i;
+        if (strcmp(type, "text_delta") == 0 && !at_text)
+            at_text = i;
+        int64_t seq = jx_int(ev, "seq", 0);
+        dense &= prev == 0 || seq == prev + 1;
+        prev = seq;
+    }
+    CHECK(dense);
+    CHECK(at_retry > 0 && at_retry < at_text);
+    CHECK_EQ_STR(jx_str(json_array_get(sc.events, 0), "type", ""), "run_start");
+    CHECK_EQ_STR(jx_str(r, "session_id", ""), agent_run_session_id(sc.run));
+    scenario_release(&sc);
+
+    /* cancel 100 ms into a 2 s backoff */
+    REQUIRE(scenario_init(&sc, "{\"turns\":[{\"fault\":{\"type\":\"rate_limit\",\"retry_after\":2}},"
+                               TEXT("never") "]}", NULL));
+    sc.backend.p.max_retries = 2;
+    agent_outcome o;
+    double ms = exec_cancelled(&sc, "hello", "retry", &o);
+    CHECK_EQ_INT(o, AGENT_OUTCOME_CANCELLED);
+    fprintf(stderr, "cancel during a retry backoff: exec returned %.1f ms after agent_run_cancel\n", ms);
+    CHECK(ms >= 0 && ms < 1000); /* far below the 2 s wait: the backoff was cut short */
+    CHECK_EQ_INT(count_events(&sc, "retry"), 1);
+    CHECK_EQ_INT(request_count(&sc), 1);
+    CHECK_EQ_STR(jx_str(nth_event(&sc, "run_end", 0), "outcome", ""), "cancelled");
     scenario_release(&sc);
 }
 
