@@ -41,12 +41,50 @@ enum MHD_Result gateway__send_bytes(gateway_req *req, unsigned status, const cha
 
 enum MHD_Result gateway__send_json(gateway_req *req, unsigned status, json_t *body)
 {
+    /* json_pack returns NULL when a string it is given (a path or id echoed
+     * from the request) is not UTF-8; answer with an error, not an empty reply. */
+    if (!body)
+        return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_utf8",
+                                   "a path or name in the request is not valid UTF-8");
     char *text = jx_dumps(body);
     json_decref(body);
     if (!text)
         return MHD_NO;
     /* jansson allocates with malloc; MHD frees with free. */
     return gateway__send_bytes(req, status, "application/json", text, strlen(text), true);
+}
+
+/* Replaces every byte that does not start a well-formed UTF-8 sequence with
+ * '?'. Error messages quote client input (a path from the query string, say)
+ * and vsnprintf may cut a character in half; jansson refuses such a string,
+ * json_pack returns NULL and the client used to get an empty reply. */
+static void utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        size_t n = 0;
+        if (c < 0x80)
+            n = 1;
+        else if (c >= 0xC2 && c <= 0xDF)
+            n = 2;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 3;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 4;
+        bool ok = n > 0;
+        for (size_t i = 1; ok && i < n; i++)
+            ok = (p[i] & 0xC0) == 0x80;
+        if (ok && n == 3)
+            ok = !(c == 0xE0 && p[1] < 0xA0) && !(c == 0xED && p[1] >= 0xA0);
+        if (ok && n == 4)
+            ok = !(c == 0xF0 && p[1] < 0x90) && !(c == 0xF4 && p[1] >= 0x90);
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
 }
 
 enum MHD_Result gateway__send_error(gateway_req *req, unsigned status, const char *code,
@@ -57,8 +95,11 @@ enum MHD_Result gateway__send_error(gateway_req *req, unsigned status, const cha
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return gateway__send_json(req, status,
-                              json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+    utf8_scrub(msg);
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+    if (!body) /* out of memory: never back into send_json's NULL fallback */
+        return MHD_NO;
+    return gateway__send_json(req, status, body);
 }
 
 enum MHD_Result gateway__send_bx_error(gateway_req *req, bx_err err, const bx_error *detail)
