@@ -151,9 +151,11 @@ static enum MHD_Result list_providers(gateway_req *req)
     for (size_t i = 0; i < BX_ARRAY_LEN(known); i++) {
         char *k = key_name(known[i]);
         json_t *p = jx_obj(conf, known[i]);
-        json_array_append_new(out, json_pack("{s:s,s:s,s:b,s:O}", "id", known[i], "key_name", k,
+        /* "o" steals the reference: a new reference to p, or a fresh object
+         * (with "O" the fresh object was increfed and leaked on every call). */
+        json_array_append_new(out, json_pack("{s:s,s:s,s:b,s:o}", "id", known[i], "key_name", k,
                                              "key_set", workspace_secret_present(req->gw->ws, k),
-                                             "settings", p ? p : json_object()));
+                                             "settings", p ? json_incref(p) : json_object()));
         bx_free(k);
     }
     json_decref(s);
