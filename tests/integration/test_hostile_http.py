@@ -6,6 +6,7 @@ process must be alive and answer /healthz; every answer must be a success or a
 4xx error JSON (no 5xx but 503), no secret may show in a body, files outside
 the root tree stay as they were, RSS stays bounded and SIGTERM exits 0.
 The seed is printed; BX_HOSTILE_SEED=N replays a run."""
+import atexit
 import hashlib
 import json
 import os
@@ -29,6 +30,14 @@ fake = Fake()
 fake.script({"default": {"text": "drip " * 200, "chunk": 2, "delay_ms": 20,
                          "usage": {"input": 5, "output": 5}}})
 srv = chat_server(fake)
+
+
+@atexit.register
+def _cleanup():  # a failed check must not leave the server or the fake running
+    for p in (srv.proc, fake.proc):
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 PROVIDER_KEY = "sk-hostile-%016x" % R.getrandbits(64)
 SECRETS = [srv.token, PROVIDER_KEY]
 problems = []  # (phase, description)
