@@ -100,40 +100,9 @@ static bx_err rd_u8(cc *c, uint8_t *out)
 
 static bx_err rd_leb(cc *c, unsigned bits, bool is_signed, uint64_t *out)
 {
-    uint64_t result = 0;
-    unsigned shift = 0;
-    unsigned maxbytes = (bits + 6) / 7;
-    for (unsigned i = 0;; i++) {
-        if (c->pos >= c->end)
-            return MALFORMED(c, "unexpected end");
-        uint8_t b = c->base[c->pos++];
-        if (i == maxbytes - 1) {
-            if (b & 0x80)
-                return MALFORMED(c, "integer representation too long");
-            unsigned used = bits - shift;
-            uint8_t rest = (uint8_t)(b & 0x7f) >> used;
-            if (is_signed) {
-                uint8_t signbit = (b >> (used - 1)) & 1;
-                uint8_t want = signbit ? (uint8_t)(0x7f >> used) : 0;
-                if (rest != want)
-                    return MALFORMED(c, "integer too large");
-            } else if (rest != 0) {
-                return MALFORMED(c, "integer too large");
-            }
-            result |= (uint64_t)(b & 0x7f) << shift;
-            shift += 7;
-            break;
-        }
-        result |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80))
-            break;
-    }
-    if (is_signed && shift < 64 && (result >> (shift - 1)) & 1)
-        result |= ~(uint64_t)0 << shift;
-    if (bits < 64)
-        result &= ((uint64_t)1 << bits) - 1;
-    *out = result;
+    const char *why;
+    if (!wasm__leb_read(c->base, &c->pos, c->end, bits, is_signed, out, &why))
+        return MALFORMED(c, "%s", why);
     return BX_OK;
 }
 

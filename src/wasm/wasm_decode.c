@@ -46,29 +46,36 @@ static bx_err rd_u8(rd *r, uint8_t *out)
     return BX_OK;
 }
 
-static bx_err rd_leb(rd *r, unsigned bits, bool is_signed, uint64_t *out)
+/* LEB128 reader shared with wasm_compile.c: reads a `bits`-wide integer at
+ * base[*pos..end), advancing *pos past each byte consumed; on a malformed
+ * encoding returns false with *why set and *pos just past the bad byte. */
+bool wasm__leb_read(const uint8_t *base, size_t *pos, size_t end, unsigned bits,
+                    bool is_signed, uint64_t *out, const char **why)
 {
     uint64_t result = 0;
     unsigned shift = 0;
     unsigned maxbytes = (bits + 6) / 7;
     for (unsigned i = 0;; i++) {
-        if (r->pos >= r->end)
-            return MALFORMED(r, "unexpected end");
-        uint8_t b = r->base[r->pos++];
+        if (*pos >= end) {
+            *why = "unexpected end";
+            return false;
+        }
+        uint8_t b = base[(*pos)++];
         if (i == maxbytes - 1) {
             /* The last byte: its unused bits must be zero (unsigned) or a
              * sign extension of the value's top bit (signed). */
-            if (b & 0x80)
-                return MALFORMED(r, "integer representation too long");
+            if (b & 0x80) {
+                *why = "integer representation too long";
+                return false;
+            }
             unsigned used = bits - shift; /* value bits in this byte */
             uint8_t rest = (uint8_t)(b & 0x7f) >> used;
-            if (is_signed) {
-                uint8_t signbit = (b >> (used - 1)) & 1;
-                uint8_t want = signbit ? (uint8_t)(0x7f >> used) : 0;
-                if (rest != want)
-                    return MALFORMED(r, "integer too large");
-            } else if (rest != 0) {
-                return MALFORMED(r, "integer too large");
+            uint8_t want = 0;
+            if (is_signed && ((b >> (used - 1)) & 1))
+                want = (uint8_t)(0x7f >> used);
+            if (rest != want) {
+                *why = "integer too large";
+                return false;
             }
             result |= (uint64_t)(b & 0x7f) << shift;
             shift += 7;
@@ -81,11 +88,17 @@ static bx_err rd_leb(rd *r, unsigned bits, bool is_signed, uint64_t *out)
     }
     if (is_signed && shift < 64 && (result >> (shift - 1)) & 1)
         result |= ~(uint64_t)0 << shift;
-    if (bits < 64) {
-        uint64_t mask = ((uint64_t)1 << bits) - 1;
-        result &= mask;
-    }
+    if (bits < 64)
+        result &= ((uint64_t)1 << bits) - 1;
     *out = result;
+    return true;
+}
+
+static bx_err rd_leb(rd *r, unsigned bits, bool is_signed, uint64_t *out)
+{
+    const char *why;
+    if (!wasm__leb_read(r->base, &r->pos, r->end, bits, is_signed, out, &why))
+        return MALFORMED(r, "%s", why);
     return BX_OK;
 }
 

@@ -250,6 +250,8 @@ struct wasm_call {
 
 /* Decoding (wasm_decode.c). */
 bx_err wasm__decode(wasm_module *m, const uint8_t *bytes, size_t len, bx_error *detail);
+bool wasm__leb_read(const uint8_t *base, size_t *pos, size_t end, unsigned bits,
+                    bool is_signed, uint64_t *out, const char **why);
 void wasm__module_release(wasm_module *m);
 
 /* Validation and translation of one body (wasm_compile.c). */
