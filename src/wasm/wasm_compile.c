@@ -9,7 +9,6 @@
  * `local.set` retargets the previous instruction's destination when it can.
  * Branch targets are resolved here (forward ones through fixup chains).
  */
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "wasm/wasm_int.h"
@@ -68,25 +67,8 @@ typedef struct cc {
     uint32_t nvirt;
 } cc;
 
-static bx_err fail(cc *c, bx_err code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bx_err fail(cc *c, bx_err code, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return bx_error_set(c->detail, code, (int64_t)c->pos, "%s", msg);
-}
-
-#define MALFORMED(c, ...) fail(c, BX_PARSE, __VA_ARGS__)
-#define INVALID(c, ...) fail(c, BX_INVALID, __VA_ARGS__)
-#define TRY(x)                    \
-    do {                          \
-        bx_err err_ = (x);        \
-        if (err_ != BX_OK)        \
-            return err_;          \
-    } while (0)
+#define MALFORMED(c, ...) wasm__fail((c)->detail, (c)->pos, BX_PARSE, __VA_ARGS__)
+#define INVALID(c, ...) wasm__fail((c)->detail, (c)->pos, BX_INVALID, __VA_ARGS__)
 
 /* ------------------------------------------------------------- reading */
 
@@ -109,7 +91,7 @@ static bx_err rd_leb(cc *c, unsigned bits, bool is_signed, uint64_t *out)
 static bx_err rd_u32(cc *c, uint32_t *out)
 {
     uint64_t v;
-    TRY(rd_leb(c, 32, false, &v));
+    WASM_TRY(rd_leb(c, 32, false, &v));
     *out = (uint32_t)v;
     return BX_OK;
 }
@@ -126,7 +108,7 @@ static bx_err rd_bytes(cc *c, void *out, size_t n)
 static bx_err rd_zero(cc *c)
 {
     uint8_t b;
-    TRY(rd_u8(c, &b));
+    WASM_TRY(rd_u8(c, &b));
     if (b != 0)
         return MALFORMED(c, "zero byte expected");
     return BX_OK;
@@ -153,7 +135,7 @@ static bx_err reserve(cc *c, size_t n)
 
 static bx_err emit(cc *c, unsigned n, const uint32_t *w)
 {
-    TRY(reserve(c, n));
+    WASM_TRY(reserve(c, n));
     c->prev_op = c->last_op;
     c->prev_dst = c->last_dst;
     c->last_op = (uint32_t)c->ncode;
@@ -166,7 +148,7 @@ static bx_err emit(cc *c, unsigned n, const uint32_t *w)
 #define EMIT(c, ...)                                                               \
     do {                                                                           \
         const uint32_t w_[] = {__VA_ARGS__};                                       \
-        TRY(emit(c, (unsigned)BX_ARRAY_LEN(w_), w_));                              \
+        WASM_TRY(emit(c, (unsigned)BX_ARRAY_LEN(w_), w_));                              \
     } while (0)
 
 /* Emits a producer whose first operand is its destination slot, so a
@@ -174,7 +156,7 @@ static bx_err emit(cc *c, unsigned n, const uint32_t *w)
 #define EMIT_DST(c, ...)                                                           \
     do {                                                                           \
         const uint32_t w_[] = {__VA_ARGS__};                                       \
-        TRY(emit(c, (unsigned)BX_ARRAY_LEN(w_), w_));                              \
+        WASM_TRY(emit(c, (unsigned)BX_ARRAY_LEN(w_), w_));                              \
         c->last_dst = (uint32_t)(c->ncode - BX_ARRAY_LEN(w_) + 1);                 \
     } while (0)
 
@@ -186,7 +168,7 @@ static bx_err emit_copy(cc *c, uint8_t type, uint32_t dst, uint32_t src)
     if (type != WASM_V128 && c->last_op != NOPOS && c->last_op + 3 == c->ncode &&
         c->code[c->last_op] == WASM__OP_COPY) {
         c->code[c->last_op] = WASM__OP_COPY_PAIR;
-        TRY(reserve(c, 2));
+        WASM_TRY(reserve(c, 2));
         c->code[c->ncode++] = dst;
         c->code[c->ncode++] = src;
         c->prev_op = NOPOS;
@@ -282,14 +264,14 @@ static bx_err const_to_home(cc *c, opd *o)
     if (o->kind != OPD_CONST)
         return BX_OK;
     if (live(c))
-        TRY(emit_const(c, o->type, o->home, o->cval));
+        WASM_TRY(emit_const(c, o->type, o->home, o->cval));
     o->kind = OPD_REAL;
     return BX_OK;
 }
 
 static bx_err pop_check(cc *c, uint8_t want, opd *out)
 {
-    TRY(pop_raw(c, want, out));
+    WASM_TRY(pop_raw(c, want, out));
     return const_to_home(c, out);
 }
 
@@ -299,9 +281,9 @@ static bx_err materialize(cc *c, opd *o)
         return BX_OK;
     if (live(c)) {
         if (o->kind == OPD_CONST)
-            TRY(emit_const(c, o->type, o->home, o->cval));
+            WASM_TRY(emit_const(c, o->type, o->home, o->cval));
         else
-            TRY(emit_copy(c, o->type, o->home, o->at));
+            WASM_TRY(emit_copy(c, o->type, o->home, o->at));
     }
     unvirt(c, o);
     return BX_OK;
@@ -309,11 +291,11 @@ static bx_err materialize(cc *c, opd *o)
 
 static bx_err push_const(cc *c, uint8_t type, uint64_t v)
 {
-    TRY(push(c, type));
+    WASM_TRY(push(c, type));
     opd *o = &c->stk[c->nstk - 1];
     if (c->nstk > VIRT_MAX_STACK) {
         if (live(c))
-            TRY(emit_const(c, type, o->home, v));
+            WASM_TRY(emit_const(c, type, o->home, v));
         return BX_OK;
     }
     o->kind = OPD_CONST;
@@ -340,7 +322,7 @@ static bx_err materialize_all(cc *c)
     if (!c->nvirt)
         return BX_OK;
     for (size_t i = 0; i < virt_limit(c); i++)
-        TRY(materialize(c, &c->stk[i]));
+        WASM_TRY(materialize(c, &c->stk[i]));
     return BX_OK;
 }
 
@@ -366,7 +348,7 @@ static bx_err pop_types(cc *c, uint32_t n, const uint8_t *types)
 {
     for (uint32_t i = n; i-- > 0;) {
         opd o;
-        TRY(pop_check(c, types[i], &o));
+        WASM_TRY(pop_check(c, types[i], &o));
     }
     return BX_OK;
 }
@@ -374,7 +356,7 @@ static bx_err pop_types(cc *c, uint32_t n, const uint8_t *types)
 static bx_err push_types(cc *c, uint32_t n, const uint8_t *types)
 {
     for (uint32_t i = 0; i < n; i++)
-        TRY(push(c, types[i]));
+        WASM_TRY(push(c, types[i]));
     return BX_OK;
 }
 
@@ -425,7 +407,7 @@ static bx_err rd_blocktype(cc *c, uint32_t *np, const uint8_t **p, uint32_t *nr,
         return BX_OK;
     }
     uint64_t v;
-    TRY(rd_leb(c, 33, true, &v));
+    WASM_TRY(rd_leb(c, 33, true, &v));
     int64_t idx = (int64_t)v;
     if (idx & ((int64_t)1 << 32))
         idx |= ~(((int64_t)1 << 33) - 1);
@@ -471,7 +453,7 @@ static bx_err emit_moves(cc *c, uint32_t n, const uint8_t *types, uint32_t base)
     uint32_t dst = base;
     for (uint32_t i = 0; i < n; i++) {
         const opd *o = &c->stk[c->nstk - n + i];
-        TRY(emit_copy(c, types[i], dst, o->home));
+        WASM_TRY(emit_copy(c, types[i], dst, o->home));
         dst += wasm__valtype_slots(types[i]);
     }
     return BX_OK;
@@ -491,7 +473,7 @@ static bool needs_moves(cc *c, uint32_t n, const uint8_t *types, uint32_t base)
 /* Emits the jump part of a branch to label f (BR with offset). */
 static bx_err emit_jump(cc *c, ctl *f)
 {
-    TRY(reserve(c, 2));
+    WASM_TRY(reserve(c, 2));
     c->code[c->ncode++] = WASM__OP_BR;
     uint32_t pos = (uint32_t)c->ncode++;
     if (f->kind == K_LOOP) {
@@ -511,17 +493,17 @@ static bx_err emit_branch(cc *c, uint32_t depth)
     uint32_t n = label_arity(f);
     const uint8_t *types = label_types(f);
     if (f->kind == K_FUNC) {
-        TRY(emit_moves(c, n, types, 0));
+        WASM_TRY(emit_moves(c, n, types, 0));
         EMIT(c, WASM__OP_RETURN);
         return BX_OK;
     }
-    TRY(emit_moves(c, n, types, f->slot_base));
+    WASM_TRY(emit_moves(c, n, types, f->slot_base));
     return emit_jump(c, f);
 }
 
 static bx_err rd_label(cc *c, uint32_t *depth)
 {
-    TRY(rd_u32(c, depth));
+    WASM_TRY(rd_u32(c, depth));
     if (*depth >= c->nctl)
         return INVALID(c, "unknown label %u", *depth);
     return BX_OK;
@@ -530,7 +512,7 @@ static bx_err rd_label(cc *c, uint32_t *depth)
 static bx_err op_end(cc *c, bool *done)
 {
     ctl *f = top_ctl(c);
-    TRY(check_top(c, f->nresults, res_types(f)));
+    WASM_TRY(check_top(c, f->nresults, res_types(f)));
     if (c->nstk > f->height + f->nresults)
         return INVALID(c, "type mismatch");
     if (c->nstk < f->height + f->nresults && !f->unreachable)
@@ -543,10 +525,10 @@ static bx_err op_end(cc *c, bool *done)
                 return INVALID(c, "type mismatch");
     }
     if (live(c))
-        TRY(materialize_all(c));
+        WASM_TRY(materialize_all(c));
     if (f->kind == K_FUNC) {
         if (live(c)) {
-            TRY(emit_moves(c, f->nresults, res_types(f), 0));
+            WASM_TRY(emit_moves(c, f->nresults, res_types(f), 0));
             EMIT(c, WASM__OP_RETURN);
         }
         *done = true;
@@ -578,8 +560,8 @@ static bx_err op_end(cc *c, bool *done)
 static bx_err rd_memarg(cc *c, uint32_t max_align, uint32_t *offset)
 {
     uint32_t align;
-    TRY(rd_u32(c, &align));
-    TRY(rd_u32(c, offset));
+    WASM_TRY(rd_u32(c, &align));
+    WASM_TRY(rd_u32(c, offset));
     if (c->m->nmems == 0)
         return INVALID(c, "unknown memory 0");
     if (align >= 32)
@@ -704,9 +686,9 @@ static bx_err op_numeric(cc *c, uint32_t code)
     const numinfo *ni = &numtab[code];
     opd a, b = {0, 0, 0, 0, 0};
     if (ni->b)
-        TRY(pop_raw(c, ni->b, &b));
-    TRY(pop_raw(c, ni->a, &a));
-    TRY(push(c, ni->r));
+        WASM_TRY(pop_raw(c, ni->b, &b));
+    WASM_TRY(pop_raw(c, ni->a, &a));
+    WASM_TRY(push(c, ni->r));
     if (is_nop_conv(code)) {
         /* Reinterpretation and wrapping do not change the slot's bits:
          * the entry keeps pointing where the operand was. */
@@ -736,7 +718,7 @@ static bx_err op_numeric(cc *c, uint32_t code)
             op = op == 0x6B ? 0x6A : 0x7C;
         }
         if (b.kind == OPD_CONST && imm_form(op) && fits_imm(op, b.cval)) {
-            TRY(const_to_home(c, &a));
+            WASM_TRY(const_to_home(c, &a));
             EMIT_DST(c, imm_form(op), dst, a.at, (uint32_t)b.cval);
             return BX_OK;
         }
@@ -744,8 +726,8 @@ static bx_err op_numeric(cc *c, uint32_t code)
             b.cval = op == 0x6A ? (uint32_t)(0u - (uint32_t)b.cval) : 0 - b.cval;
             op = op == 0x6A ? 0x6B : 0x7D;
         }
-        TRY(const_to_home(c, &a));
-        TRY(const_to_home(c, &b));
+        WASM_TRY(const_to_home(c, &a));
+        WASM_TRY(const_to_home(c, &b));
         /* An operand just loaded by LDxx_A: the access folds into the op. */
         uint32_t ld_op = op == 0x6C ? WASM__OP_I32_MUL_LD : op == 0x6A ? WASM__OP_I32_ADD_LD
                        : op == 0xA2 ? WASM__OP_F64_MUL_LD : 0;
@@ -815,7 +797,7 @@ static bx_err op_numeric(cc *c, uint32_t code)
         }
         EMIT_DST(c, numtab[op].op, dst, a.at, b.at);
     } else {
-        TRY(const_to_home(c, &a));
+        WASM_TRY(const_to_home(c, &a));
         EMIT_DST(c, ni->op, dst, a.at);
     }
     return BX_OK;
@@ -888,9 +870,9 @@ static bx_err emit_call(cc *c, const wasm__functype *t, uint32_t op, uint32_t a,
     ctl *f = top_ctl(c);
     if (c->nstk >= f->height + np) {
         for (uint32_t i = 0; i < np; i++)
-            TRY(materialize(c, &c->stk[c->nstk - np + i]));
+            WASM_TRY(materialize(c, &c->stk[c->nstk - np + i]));
     }
-    TRY(pop_types(c, np, t->vt));
+    WASM_TRY(pop_types(c, np, t->vt));
     uint32_t base = c->cur_slot;
     if (live(c)) {
         if (op == WASM__OP_CALL_INDIRECT)
@@ -898,7 +880,7 @@ static bx_err emit_call(cc *c, const wasm__functype *t, uint32_t op, uint32_t a,
         else
             EMIT(c, op, a, base);
     }
-    TRY(push_types(c, t->pub.nresults, t->vt + np));
+    WASM_TRY(push_types(c, t->pub.nresults, t->vt + np));
     /* The callee's results may need more slots than its params did. */
     if (base + t->result_slots > c->max_slot)
         c->max_slot = base + t->result_slots;
@@ -910,7 +892,7 @@ static bx_err emit_call(cc *c, const wasm__functype *t, uint32_t op, uint32_t a,
 static bx_err op_simd(cc *c)
 {
     uint32_t sub;
-    TRY(rd_u32(c, &sub));
+    WASM_TRY(rd_u32(c, &sub));
     const wasm__simd_op *row = wasm__simd_op_get(sub);
     if (!row)
         return MALFORMED(c, "illegal opcode fd %u", sub);
@@ -918,12 +900,12 @@ static bx_err op_simd(cc *c)
     uint8_t imm16[16];
     switch (row->imm) {
     case WASM__SIMD_IMM_MEMARG:
-        TRY(rd_memarg(c, row->max_align, &offset));
+        WASM_TRY(rd_memarg(c, row->max_align, &offset));
         break;
     case WASM__SIMD_IMM_MEMARG_LANE: {
-        TRY(rd_memarg(c, row->max_align, &offset));
+        WASM_TRY(rd_memarg(c, row->max_align, &offset));
         uint8_t l;
-        TRY(rd_u8(c, &l));
+        WASM_TRY(rd_u8(c, &l));
         lane = l;
         if (lane >= row->lanes)
             return INVALID(c, "invalid lane index");
@@ -931,29 +913,29 @@ static bx_err op_simd(cc *c)
     }
     case WASM__SIMD_IMM_LANE: {
         uint8_t l;
-        TRY(rd_u8(c, &l));
+        WASM_TRY(rd_u8(c, &l));
         lane = l;
         if (lane >= row->lanes)
             return INVALID(c, "invalid lane index");
         break;
     }
     case WASM__SIMD_IMM_SHUFFLE:
-        TRY(rd_bytes(c, imm16, 16));
+        WASM_TRY(rd_bytes(c, imm16, 16));
         for (int i = 0; i < 16; i++)
             if (imm16[i] >= 32)
                 return INVALID(c, "invalid lane index");
         break;
     case WASM__SIMD_IMM_V128:
-        TRY(rd_bytes(c, imm16, 16));
+        WASM_TRY(rd_bytes(c, imm16, 16));
         break;
     default:
         break;
     }
     opd in[3] = {{0}, {0}, {0}};
     for (int i = row->nparams; i-- > 0;)
-        TRY(pop_check(c, row->params[i], &in[i]));
+        WASM_TRY(pop_check(c, row->params[i], &in[i]));
     if (row->result)
-        TRY(push(c, row->result));
+        WASM_TRY(push(c, row->result));
     if (!live(c))
         return BX_OK;
     uint32_t dst = row->result ? c->stk[c->nstk - 1].home : 0;
@@ -998,7 +980,7 @@ static bx_err op_simd(cc *c)
 static bx_err op_fc(cc *c)
 {
     uint32_t sub;
-    TRY(rd_u32(c, &sub));
+    WASM_TRY(rd_u32(c, &sub));
     wasm_module *m = c->m;
     opd a, b, d;
     switch (sub) {
@@ -1006,109 +988,109 @@ static bx_err op_fc(cc *c)
         return op_numeric(c, 0x100 + sub);
     case 8: { /* memory.init */
         uint32_t seg;
-        TRY(rd_u32(c, &seg));
-        TRY(rd_zero(c));
-        TRY(need_mem(c));
-        TRY(need_data(c, seg));
-        TRY(pop_check(c, WASM_I32, &d));
-        TRY(pop_check(c, WASM_I32, &b));
-        TRY(pop_check(c, WASM_I32, &a));
+        WASM_TRY(rd_u32(c, &seg));
+        WASM_TRY(rd_zero(c));
+        WASM_TRY(need_mem(c));
+        WASM_TRY(need_data(c, seg));
+        WASM_TRY(pop_check(c, WASM_I32, &d));
+        WASM_TRY(pop_check(c, WASM_I32, &b));
+        WASM_TRY(pop_check(c, WASM_I32, &a));
         if (live(c))
             EMIT(c, WASM__OP_MEMORY_INIT, seg, a.at, b.at, d.at);
         return BX_OK;
     }
     case 9: { /* data.drop */
         uint32_t seg;
-        TRY(rd_u32(c, &seg));
-        TRY(need_data(c, seg));
+        WASM_TRY(rd_u32(c, &seg));
+        WASM_TRY(need_data(c, seg));
         if (live(c))
             EMIT(c, WASM__OP_DATA_DROP, seg);
         return BX_OK;
     }
     case 10: /* memory.copy */
-        TRY(rd_zero(c));
-        TRY(rd_zero(c));
-        TRY(need_mem(c));
-        TRY(pop_check(c, WASM_I32, &d));
-        TRY(pop_check(c, WASM_I32, &b));
-        TRY(pop_check(c, WASM_I32, &a));
+        WASM_TRY(rd_zero(c));
+        WASM_TRY(rd_zero(c));
+        WASM_TRY(need_mem(c));
+        WASM_TRY(pop_check(c, WASM_I32, &d));
+        WASM_TRY(pop_check(c, WASM_I32, &b));
+        WASM_TRY(pop_check(c, WASM_I32, &a));
         if (live(c))
             EMIT(c, WASM__OP_MEMORY_COPY, a.at, b.at, d.at);
         return BX_OK;
     case 11: /* memory.fill */
-        TRY(rd_zero(c));
-        TRY(need_mem(c));
-        TRY(pop_check(c, WASM_I32, &d));
-        TRY(pop_check(c, WASM_I32, &b));
-        TRY(pop_check(c, WASM_I32, &a));
+        WASM_TRY(rd_zero(c));
+        WASM_TRY(need_mem(c));
+        WASM_TRY(pop_check(c, WASM_I32, &d));
+        WASM_TRY(pop_check(c, WASM_I32, &b));
+        WASM_TRY(pop_check(c, WASM_I32, &a));
         if (live(c))
             EMIT(c, WASM__OP_MEMORY_FILL, a.at, b.at, d.at);
         return BX_OK;
     case 12: { /* table.init */
         uint32_t seg, t;
-        TRY(rd_u32(c, &seg));
-        TRY(rd_u32(c, &t));
-        TRY(need_table(c, t));
-        TRY(need_elem(c, seg));
+        WASM_TRY(rd_u32(c, &seg));
+        WASM_TRY(rd_u32(c, &t));
+        WASM_TRY(need_table(c, t));
+        WASM_TRY(need_elem(c, seg));
         if (m->elems[seg].type != m->tables[t].elem)
             return INVALID(c, "type mismatch");
-        TRY(pop_check(c, WASM_I32, &d));
-        TRY(pop_check(c, WASM_I32, &b));
-        TRY(pop_check(c, WASM_I32, &a));
+        WASM_TRY(pop_check(c, WASM_I32, &d));
+        WASM_TRY(pop_check(c, WASM_I32, &b));
+        WASM_TRY(pop_check(c, WASM_I32, &a));
         if (live(c))
             EMIT(c, WASM__OP_TABLE_INIT, t, seg, a.at, b.at, d.at);
         return BX_OK;
     }
     case 13: { /* elem.drop */
         uint32_t seg;
-        TRY(rd_u32(c, &seg));
-        TRY(need_elem(c, seg));
+        WASM_TRY(rd_u32(c, &seg));
+        WASM_TRY(need_elem(c, seg));
         if (live(c))
             EMIT(c, WASM__OP_ELEM_DROP, seg);
         return BX_OK;
     }
     case 14: { /* table.copy */
         uint32_t td, ts;
-        TRY(rd_u32(c, &td));
-        TRY(rd_u32(c, &ts));
-        TRY(need_table(c, td));
-        TRY(need_table(c, ts));
+        WASM_TRY(rd_u32(c, &td));
+        WASM_TRY(rd_u32(c, &ts));
+        WASM_TRY(need_table(c, td));
+        WASM_TRY(need_table(c, ts));
         if (m->tables[td].elem != m->tables[ts].elem)
             return INVALID(c, "type mismatch");
-        TRY(pop_check(c, WASM_I32, &d));
-        TRY(pop_check(c, WASM_I32, &b));
-        TRY(pop_check(c, WASM_I32, &a));
+        WASM_TRY(pop_check(c, WASM_I32, &d));
+        WASM_TRY(pop_check(c, WASM_I32, &b));
+        WASM_TRY(pop_check(c, WASM_I32, &a));
         if (live(c))
             EMIT(c, WASM__OP_TABLE_COPY, td, ts, a.at, b.at, d.at);
         return BX_OK;
     }
     case 15: { /* table.grow */
         uint32_t t;
-        TRY(rd_u32(c, &t));
-        TRY(need_table(c, t));
-        TRY(pop_check(c, WASM_I32, &b));
-        TRY(pop_check(c, m->tables[t].elem, &a));
-        TRY(push(c, WASM_I32));
+        WASM_TRY(rd_u32(c, &t));
+        WASM_TRY(need_table(c, t));
+        WASM_TRY(pop_check(c, WASM_I32, &b));
+        WASM_TRY(pop_check(c, m->tables[t].elem, &a));
+        WASM_TRY(push(c, WASM_I32));
         if (live(c))
             EMIT_DST(c, WASM__OP_TABLE_GROW, c->stk[c->nstk - 1].home, t, a.at, b.at);
         return BX_OK;
     }
     case 16: { /* table.size */
         uint32_t t;
-        TRY(rd_u32(c, &t));
-        TRY(need_table(c, t));
-        TRY(push(c, WASM_I32));
+        WASM_TRY(rd_u32(c, &t));
+        WASM_TRY(need_table(c, t));
+        WASM_TRY(push(c, WASM_I32));
         if (live(c))
             EMIT_DST(c, WASM__OP_TABLE_SIZE, c->stk[c->nstk - 1].home, t);
         return BX_OK;
     }
     case 17: { /* table.fill */
         uint32_t t;
-        TRY(rd_u32(c, &t));
-        TRY(need_table(c, t));
-        TRY(pop_check(c, WASM_I32, &d));
-        TRY(pop_check(c, m->tables[t].elem, &b));
-        TRY(pop_check(c, WASM_I32, &a));
+        WASM_TRY(rd_u32(c, &t));
+        WASM_TRY(need_table(c, t));
+        WASM_TRY(pop_check(c, WASM_I32, &d));
+        WASM_TRY(pop_check(c, m->tables[t].elem, &b));
+        WASM_TRY(pop_check(c, WASM_I32, &a));
         if (live(c))
             EMIT(c, WASM__OP_TABLE_FILL, t, a.at, b.at, d.at);
         return BX_OK;
@@ -1167,7 +1149,7 @@ static bx_err start_fuel(cc *c, uint32_t op)
 
 static bx_err local_index(cc *c, uint32_t *x)
 {
-    TRY(rd_u32(c, x));
+    WASM_TRY(rd_u32(c, x));
     if (*x >= c->nlocals)
         return INVALID(c, "unknown local %u", *x);
     return BX_OK;
@@ -1184,7 +1166,7 @@ static bx_err set_local(cc *c, uint32_t x, const opd *v)
     if (c->vref[slot]) {
         for (size_t i = 0; i < virt_limit(c); i++)
             if (c->stk[i].kind == OPD_LOCAL && c->stk[i].at == slot)
-                TRY(materialize(c, &c->stk[i]));
+                WASM_TRY(materialize(c, &c->stk[i]));
     }
     if (v->kind == OPD_CONST)
         return emit_const(c, t, slot, v->cval);
@@ -1200,7 +1182,7 @@ static bx_err compile_body(cc *c)
 {
     wasm_module *m = c->m;
     bool done = false;
-    TRY(start_fuel(c, WASM__OP_FUEL));
+    WASM_TRY(start_fuel(c, WASM__OP_FUEL));
     while (!done) {
         if (c->pos >= c->end)
             return MALFORMED(c, "unexpected end of section or function");
@@ -1221,13 +1203,13 @@ static bx_err compile_body(cc *c)
             uint32_t np, nr;
             const uint8_t *p, *r;
             uint8_t single;
-            TRY(rd_blocktype(c, &np, &p, &nr, &r, &single));
+            WASM_TRY(rd_blocktype(c, &np, &p, &nr, &r, &single));
             opd cond = {0};
             if (op == 0x04)
-                TRY(pop_check(c, WASM_I32, &cond));
-            TRY(check_top(c, np, p));
+                WASM_TRY(pop_check(c, WASM_I32, &cond));
+            WASM_TRY(check_top(c, np, p));
             if (live(c))
-                TRY(materialize_all(c));
+                WASM_TRY(materialize_all(c));
             /* Unknown-typed params (unreachable code) take their types. */
             for (uint32_t i = 0; i < np && c->nstk >= np; i++)
                 if (c->stk[c->nstk - np + i].type == 0)
@@ -1236,20 +1218,20 @@ static bx_err compile_body(cc *c)
                 /* Polymorphic stack: materialize the missing params. */
                 uint32_t have = (uint32_t)(c->nstk - top_ctl(c)->height);
                 for (uint32_t i = have; i < np; i++)
-                    TRY(push(c, p[i]));
+                    WASM_TRY(push(c, p[i]));
             }
-            TRY(push_ctl(c, op == 0x02 ? K_BLOCK : op == 0x03 ? K_LOOP : K_IF, np, p, nr, r,
+            WASM_TRY(push_ctl(c, op == 0x02 ? K_BLOCK : op == 0x03 ? K_LOOP : K_IF, np, p, nr, r,
                          single));
             ctl *f = top_ctl(c);
             if (op == 0x03) {
                 /* Back-edges target the word after LOOP's count. */
                 if (live(c))
-                    TRY(start_fuel(c, WASM__OP_LOOP));
+                    WASM_TRY(start_fuel(c, WASM__OP_LOOP));
                 mark_label(c);
                 f->loop_pc = (uint32_t)c->ncode;
             } else if (op == 0x04 && live(c)) {
                 uint32_t pos;
-                TRY(emit_cond_jump(c, &cond, false, &pos));
+                WASM_TRY(emit_cond_jump(c, &cond, false, &pos));
                 f->else_fix = pos;
                 c->last_dst = NOPOS;
             }
@@ -1259,14 +1241,14 @@ static bx_err compile_body(cc *c)
             ctl *f = top_ctl(c);
             if (f->kind != K_IF)
                 return MALFORMED(c, "else without if");
-            TRY(check_top(c, f->nresults, res_types(f)));
+            WASM_TRY(check_top(c, f->nresults, res_types(f)));
             if (c->nstk > f->height + f->nresults)
                 return INVALID(c, "type mismatch");
             if (c->nstk < f->height + f->nresults && !f->unreachable)
                 return INVALID(c, "type mismatch");
             if (live(c)) {
-                TRY(materialize_all(c));
-                TRY(emit_jump(c, f)); /* then-branch jumps to the end */
+                WASM_TRY(materialize_all(c));
+                WASM_TRY(emit_jump(c, f)); /* then-branch jumps to the end */
             }
             while (c->nstk > f->height) {
                 opd *o = &c->stk[--c->nstk];
@@ -1279,37 +1261,37 @@ static bx_err compile_body(cc *c)
                 patch_chain(c, f->else_fix, (uint32_t)c->ncode);
             f->else_fix = NOPOS;
             mark_label(c);
-            TRY(push_types(c, f->nparams, f->params));
+            WASM_TRY(push_types(c, f->nparams, f->params));
             break;
         }
         case 0x0B: /* end */
-            TRY(op_end(c, &done));
+            WASM_TRY(op_end(c, &done));
             break;
         case 0x0C: { /* br */
             uint32_t depth;
-            TRY(rd_label(c, &depth));
+            WASM_TRY(rd_label(c, &depth));
             ctl *f = &c->ctls[c->nctl - 1 - depth];
-            TRY(check_top(c, label_arity(f), label_types(f)));
+            WASM_TRY(check_top(c, label_arity(f), label_types(f)));
             if (live(c)) {
-                TRY(materialize_all(c));
-                TRY(emit_branch(c, depth));
+                WASM_TRY(materialize_all(c));
+                WASM_TRY(emit_branch(c, depth));
             }
             set_unreachable(c);
             break;
         }
         case 0x0D: { /* br_if */
             uint32_t depth;
-            TRY(rd_label(c, &depth));
-            TRY(pop_check(c, WASM_I32, &a));
+            WASM_TRY(rd_label(c, &depth));
+            WASM_TRY(pop_check(c, WASM_I32, &a));
             ctl *f = &c->ctls[c->nctl - 1 - depth];
             uint32_t n = label_arity(f);
             const uint8_t *types = label_types(f);
-            TRY(check_top(c, n, types));
+            WASM_TRY(check_top(c, n, types));
             if (live(c)) {
-                TRY(materialize_all(c));
+                WASM_TRY(materialize_all(c));
                 if (f->kind != K_FUNC && !needs_moves(c, n, types, f->slot_base)) {
                     uint32_t pos;
-                    TRY(emit_cond_jump(c, &a, true, &pos));
+                    WASM_TRY(emit_cond_jump(c, &a, true, &pos));
                     if (f->kind == K_LOOP) {
                         c->code[pos] = (uint32_t)((int32_t)f->loop_pc - (int32_t)pos);
                     } else {
@@ -1319,21 +1301,21 @@ static bx_err compile_body(cc *c)
                     c->last_dst = NOPOS;
                 } else {
                     uint32_t skip;
-                    TRY(emit_cond_jump(c, &a, false, &skip));
-                    TRY(emit_branch(c, depth));
+                    WASM_TRY(emit_cond_jump(c, &a, false, &skip));
+                    WASM_TRY(emit_branch(c, depth));
                     patch_chain(c, skip, (uint32_t)c->ncode);
                     mark_label(c);
                 }
             }
             /* The values stay, typed as the label's (spec: pop then push);
              * when live they were materialized above. */
-            TRY(pop_types(c, n, types));
-            TRY(push_types(c, n, types));
+            WASM_TRY(pop_types(c, n, types));
+            WASM_TRY(push_types(c, n, types));
             break;
         }
         case 0x0E: { /* br_table */
             uint32_t n;
-            TRY(rd_u32(c, &n));
+            WASM_TRY(rd_u32(c, &n));
             if (n > WASM__MAX_BR_TABLE || n > c->end - c->pos)
                 return MALFORMED(c, "unexpected end");
             uint32_t *depths = bx_malloc(((size_t)n + 1) * sizeof *depths);
@@ -1382,54 +1364,54 @@ static bx_err compile_body(cc *c)
                 }
             }
             bx_free(depths);
-            TRY(err);
+            WASM_TRY(err);
             set_unreachable(c);
             break;
         }
         case 0x0F: { /* return */
             ctl *f = &c->ctls[0];
-            TRY(check_top(c, f->nresults, res_types(f)));
+            WASM_TRY(check_top(c, f->nresults, res_types(f)));
             if (live(c)) {
-                TRY(materialize_all(c));
-                TRY(emit_branch(c, (uint32_t)c->nctl - 1));
+                WASM_TRY(materialize_all(c));
+                WASM_TRY(emit_branch(c, (uint32_t)c->nctl - 1));
             }
             set_unreachable(c);
             break;
         }
         case 0x10: { /* call */
             uint32_t fi;
-            TRY(rd_u32(c, &fi));
+            WASM_TRY(rd_u32(c, &fi));
             if (fi >= m->nfuncs)
                 return INVALID(c, "unknown function %u", fi);
             const wasm__functype *t = &m->types[m->func_types[fi]];
             if (fi < m->nfunc_imports)
-                TRY(emit_call(c, t, WASM__OP_CALL_IMPORT, fi, 0, NULL));
+                WASM_TRY(emit_call(c, t, WASM__OP_CALL_IMPORT, fi, 0, NULL));
             else
-                TRY(emit_call(c, t, WASM__OP_CALL, fi - m->nfunc_imports, 0, NULL));
+                WASM_TRY(emit_call(c, t, WASM__OP_CALL, fi - m->nfunc_imports, 0, NULL));
             break;
         }
         case 0x11: { /* call_indirect */
             uint32_t ti, tab;
-            TRY(rd_u32(c, &ti));
-            TRY(rd_u32(c, &tab));
-            TRY(need_table(c, tab));
+            WASM_TRY(rd_u32(c, &ti));
+            WASM_TRY(rd_u32(c, &tab));
+            WASM_TRY(need_table(c, tab));
             if (ti >= m->ntypes)
                 return INVALID(c, "unknown type %u", ti);
             if (m->tables[tab].elem != WASM_FUNCREF)
                 return INVALID(c, "type mismatch");
-            TRY(pop_check(c, WASM_I32, &a));
-            TRY(emit_call(c, &m->types[ti], WASM__OP_CALL_INDIRECT, tab, ti, &a));
+            WASM_TRY(pop_check(c, WASM_I32, &a));
+            WASM_TRY(emit_call(c, &m->types[ti], WASM__OP_CALL_INDIRECT, tab, ti, &a));
             break;
         }
         case 0x1A: /* drop */
-            TRY(pop_check(c, 0, &a));
+            WASM_TRY(pop_check(c, 0, &a));
             break;
         case 0x1B: /* select */
         case 0x1C: { /* select t */
             uint8_t want = 0;
             if (op == 0x1C) {
                 uint32_t nt;
-                TRY(rd_u32(c, &nt));
+                WASM_TRY(rd_u32(c, &nt));
                 if (nt != 1)
                     return INVALID(c, "invalid result arity");
                 if (c->pos >= c->end)
@@ -1439,9 +1421,9 @@ static bx_err compile_body(cc *c)
                     want != WASM_V128 && want != WASM_FUNCREF && want != WASM_EXTERNREF)
                     return MALFORMED(c, "malformed value type");
             }
-            TRY(pop_check(c, WASM_I32, &d));
-            TRY(pop_check(c, want, &b));
-            TRY(pop_check(c, want ? want : b.type, &a));
+            WASM_TRY(pop_check(c, WASM_I32, &d));
+            WASM_TRY(pop_check(c, want, &b));
+            WASM_TRY(pop_check(c, want ? want : b.type, &a));
             uint8_t t = want ? want : (a.type ? a.type : b.type);
             if (!want && (t == WASM_FUNCREF || t == WASM_EXTERNREF || a.type == WASM_FUNCREF ||
                           a.type == WASM_EXTERNREF || b.type == WASM_FUNCREF ||
@@ -1449,7 +1431,7 @@ static bx_err compile_body(cc *c)
                 return INVALID(c, "type mismatch");
             if (a.type && b.type && a.type != b.type)
                 return INVALID(c, "type mismatch");
-            TRY(push(c, t));
+            WASM_TRY(push(c, t));
             if (live(c) && t)
                 EMIT_DST(c, t == WASM_V128 ? WASM__OP_SELECT2 : WASM__OP_SELECT,
                          c->stk[c->nstk - 1].home, a.at, b.at, d.at);
@@ -1457,12 +1439,12 @@ static bx_err compile_body(cc *c)
         }
         case 0x20: { /* local.get */
             uint32_t x;
-            TRY(local_index(c, &x));
-            TRY(push(c, c->ltypes[x]));
+            WASM_TRY(local_index(c, &x));
+            WASM_TRY(push(c, c->ltypes[x]));
             opd *o = &c->stk[c->nstk - 1];
             if (c->nstk > VIRT_MAX_STACK) {
                 if (live(c))
-                    TRY(emit_copy(c, o->type, o->home, c->lslot[x]));
+                    WASM_TRY(emit_copy(c, o->type, o->home, c->lslot[x]));
             } else {
                 push_local_ref(c, c->lslot[x]);
             }
@@ -1470,21 +1452,21 @@ static bx_err compile_body(cc *c)
         }
         case 0x21: { /* local.set */
             uint32_t x;
-            TRY(local_index(c, &x));
-            TRY(pop_raw(c, c->ltypes[x], &a));
-            TRY(set_local(c, x, &a));
+            WASM_TRY(local_index(c, &x));
+            WASM_TRY(pop_raw(c, c->ltypes[x], &a));
+            WASM_TRY(set_local(c, x, &a));
             break;
         }
         case 0x22: { /* local.tee */
             uint32_t x;
-            TRY(local_index(c, &x));
-            TRY(pop_raw(c, c->ltypes[x], &a));
-            TRY(set_local(c, x, &a));
-            TRY(push(c, c->ltypes[x]));
+            WASM_TRY(local_index(c, &x));
+            WASM_TRY(pop_raw(c, c->ltypes[x], &a));
+            WASM_TRY(set_local(c, x, &a));
+            WASM_TRY(push(c, c->ltypes[x]));
             opd *o = &c->stk[c->nstk - 1];
             if (c->nstk > VIRT_MAX_STACK) {
                 if (live(c))
-                    TRY(emit_copy(c, o->type, o->home, c->lslot[x]));
+                    WASM_TRY(emit_copy(c, o->type, o->home, c->lslot[x]));
             } else {
                 push_local_ref(c, c->lslot[x]);
             }
@@ -1492,11 +1474,11 @@ static bx_err compile_body(cc *c)
         }
         case 0x23: { /* global.get */
             uint32_t g;
-            TRY(rd_u32(c, &g));
+            WASM_TRY(rd_u32(c, &g));
             if (g >= m->nglobals)
                 return INVALID(c, "unknown global %u", g);
             uint8_t t = m->globals[g].type;
-            TRY(push(c, t));
+            WASM_TRY(push(c, t));
             if (live(c))
                 EMIT_DST(c, t == WASM_V128 ? WASM__OP_GLOBAL_GET2 : WASM__OP_GLOBAL_GET,
                          c->stk[c->nstk - 1].home, g);
@@ -1504,33 +1486,33 @@ static bx_err compile_body(cc *c)
         }
         case 0x24: { /* global.set */
             uint32_t g;
-            TRY(rd_u32(c, &g));
+            WASM_TRY(rd_u32(c, &g));
             if (g >= m->nglobals)
                 return INVALID(c, "unknown global %u", g);
             if (!m->globals[g].mut)
                 return INVALID(c, "global is immutable");
             uint8_t t = m->globals[g].type;
-            TRY(pop_check(c, t, &a));
+            WASM_TRY(pop_check(c, t, &a));
             if (live(c))
                 EMIT(c, t == WASM_V128 ? WASM__OP_GLOBAL_SET2 : WASM__OP_GLOBAL_SET, g, a.at);
             break;
         }
         case 0x25: { /* table.get */
             uint32_t t;
-            TRY(rd_u32(c, &t));
-            TRY(need_table(c, t));
-            TRY(pop_check(c, WASM_I32, &a));
-            TRY(push(c, m->tables[t].elem));
+            WASM_TRY(rd_u32(c, &t));
+            WASM_TRY(need_table(c, t));
+            WASM_TRY(pop_check(c, WASM_I32, &a));
+            WASM_TRY(push(c, m->tables[t].elem));
             if (live(c))
                 EMIT_DST(c, WASM__OP_TABLE_GET, c->stk[c->nstk - 1].home, t, a.at);
             break;
         }
         case 0x26: { /* table.set */
             uint32_t t;
-            TRY(rd_u32(c, &t));
-            TRY(need_table(c, t));
-            TRY(pop_check(c, m->tables[t].elem, &b));
-            TRY(pop_check(c, WASM_I32, &a));
+            WASM_TRY(rd_u32(c, &t));
+            WASM_TRY(need_table(c, t));
+            WASM_TRY(pop_check(c, m->tables[t].elem, &b));
+            WASM_TRY(pop_check(c, WASM_I32, &a));
             if (live(c))
                 EMIT(c, WASM__OP_TABLE_SET, t, a.at, b.at);
             break;
@@ -1538,9 +1520,9 @@ static bx_err compile_body(cc *c)
         case 0x28: case 0x29: case 0x2A: case 0x2B: case 0x2C: case 0x2D: case 0x2E:
         case 0x2F: case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
             uint32_t off, base, imm;
-            TRY(rd_memarg(c, memtab[op - 0x28].align, &off));
-            TRY(pop_check(c, WASM_I32, &a));
-            TRY(push(c, memtab[op - 0x28].type));
+            WASM_TRY(rd_memarg(c, memtab[op - 0x28].align, &off));
+            WASM_TRY(pop_check(c, WASM_I32, &a));
+            WASM_TRY(push(c, memtab[op - 0x28].type));
             if (!live(c))
                 break;
             if (take_add_imm(c, &a, &base, &imm))
@@ -1553,57 +1535,57 @@ static bx_err compile_body(cc *c)
         case 0x36: case 0x37: case 0x38: case 0x39: case 0x3A: case 0x3B: case 0x3C:
         case 0x3D: case 0x3E: {
             uint32_t off, base, imm;
-            TRY(rd_memarg(c, memtab[op - 0x28].align, &off));
-            TRY(pop_raw(c, memtab[op - 0x28].type, &b));
-            TRY(pop_check(c, WASM_I32, &a));
+            WASM_TRY(rd_memarg(c, memtab[op - 0x28].align, &off));
+            WASM_TRY(pop_raw(c, memtab[op - 0x28].type, &b));
+            WASM_TRY(pop_check(c, WASM_I32, &a));
             if (!live(c))
                 break;
             /* The address first: its add may be the last instruction. */
             if (b.kind != OPD_CONST && take_add_imm(c, &a, &base, &imm)) {
                 EMIT(c, memtab[op - 0x28].op + ADDR_FUSED, base, imm, b.at, off);
             } else {
-                TRY(const_to_home(c, &b));
+                WASM_TRY(const_to_home(c, &b));
                 EMIT(c, memtab[op - 0x28].op, a.at, b.at, off);
             }
             break;
         }
         case 0x3F: /* memory.size */
-            TRY(rd_zero(c));
-            TRY(need_mem(c));
-            TRY(push(c, WASM_I32));
+            WASM_TRY(rd_zero(c));
+            WASM_TRY(need_mem(c));
+            WASM_TRY(push(c, WASM_I32));
             if (live(c))
                 EMIT_DST(c, WASM__OP_MEMORY_SIZE, c->stk[c->nstk - 1].home);
             break;
         case 0x40: /* memory.grow */
-            TRY(rd_zero(c));
-            TRY(need_mem(c));
-            TRY(pop_check(c, WASM_I32, &a));
-            TRY(push(c, WASM_I32));
+            WASM_TRY(rd_zero(c));
+            WASM_TRY(need_mem(c));
+            WASM_TRY(pop_check(c, WASM_I32, &a));
+            WASM_TRY(push(c, WASM_I32));
             if (live(c))
                 EMIT_DST(c, WASM__OP_MEMORY_GROW, c->stk[c->nstk - 1].home, a.at);
             break;
         case 0x41: { /* i32.const */
             uint64_t v;
-            TRY(rd_leb(c, 32, true, &v));
-            TRY(push_const(c, WASM_I32, (uint32_t)v));
+            WASM_TRY(rd_leb(c, 32, true, &v));
+            WASM_TRY(push_const(c, WASM_I32, (uint32_t)v));
             break;
         }
         case 0x42: { /* i64.const */
             uint64_t v;
-            TRY(rd_leb(c, 64, true, &v));
-            TRY(push_const(c, WASM_I64, v));
+            WASM_TRY(rd_leb(c, 64, true, &v));
+            WASM_TRY(push_const(c, WASM_I64, v));
             break;
         }
         case 0x43: { /* f32.const */
             uint32_t v;
-            TRY(rd_bytes(c, &v, 4));
-            TRY(push_const(c, WASM_F32, v));
+            WASM_TRY(rd_bytes(c, &v, 4));
+            WASM_TRY(push_const(c, WASM_F32, v));
             break;
         }
         case 0x44: { /* f64.const */
             uint64_t v;
-            TRY(rd_bytes(c, &v, 8));
-            TRY(push_const(c, WASM_F64, v));
+            WASM_TRY(rd_bytes(c, &v, 8));
+            WASM_TRY(push_const(c, WASM_F64, v));
             break;
         }
         case 0xD0: { /* ref.null */
@@ -1612,40 +1594,40 @@ static bx_err compile_body(cc *c)
             uint8_t t = c->base[c->pos++];
             if (t != WASM_FUNCREF && t != WASM_EXTERNREF)
                 return MALFORMED(c, "malformed reference type");
-            TRY(push(c, t));
+            WASM_TRY(push(c, t));
             if (live(c))
                 EMIT_DST(c, WASM__OP_CONST64, c->stk[c->nstk - 1].home, 0, 0);
             break;
         }
         case 0xD1: /* ref.is_null */
-            TRY(pop_check(c, 0, &a));
+            WASM_TRY(pop_check(c, 0, &a));
             if (a.type && a.type != WASM_FUNCREF && a.type != WASM_EXTERNREF)
                 return INVALID(c, "type mismatch");
-            TRY(push(c, WASM_I32));
+            WASM_TRY(push(c, WASM_I32));
             if (live(c))
                 EMIT_DST(c, WASM__OP_I64_EQZ, c->stk[c->nstk - 1].home, a.at);
             break;
         case 0xD2: { /* ref.func */
             uint32_t fi;
-            TRY(rd_u32(c, &fi));
+            WASM_TRY(rd_u32(c, &fi));
             if (fi >= m->nfuncs)
                 return INVALID(c, "unknown function %u", fi);
             if (!(m->declared_funcs[fi / 8] & (1u << (fi % 8))))
                 return INVALID(c, "undeclared function reference");
-            TRY(push(c, WASM_FUNCREF));
+            WASM_TRY(push(c, WASM_FUNCREF));
             if (live(c))
                 EMIT_DST(c, WASM__OP_REF_FUNC, c->stk[c->nstk - 1].home, fi);
             break;
         }
         case 0xFC:
-            TRY(op_fc(c));
+            WASM_TRY(op_fc(c));
             break;
         case 0xFD:
-            TRY(op_simd(c));
+            WASM_TRY(op_simd(c));
             break;
         default:
             if (op >= 0x45 && op <= 0xC4) {
-                TRY(op_numeric(c, op));
+                WASM_TRY(op_numeric(c, op));
                 break;
             }
             return MALFORMED(c, "illegal opcode %02x", op);

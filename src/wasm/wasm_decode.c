@@ -18,25 +18,19 @@ typedef struct rd {
     bx_error *detail;
 } rd;
 
-static bx_err fail(rd *r, bx_err code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bx_err fail(rd *r, bx_err code, const char *fmt, ...)
+/* The error helpers shared with wasm_compile.c (wasm_int.h: wasm__fail). */
+bx_err wasm__fail(bx_error *detail, size_t pos, bx_err code, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return bx_error_set(r->detail, code, (int64_t)r->pos, "%s", msg);
+    return bx_error_set(detail, code, (int64_t)pos, "%s", msg);
 }
 
-#define MALFORMED(r, ...) fail(r, BX_PARSE, __VA_ARGS__)
-#define INVALID(r, ...) fail(r, BX_INVALID, __VA_ARGS__)
-#define TRY(x)                    \
-    do {                          \
-        bx_err err_ = (x);        \
-        if (err_ != BX_OK)        \
-            return err_;          \
-    } while (0)
+#define MALFORMED(r, ...) wasm__fail((r)->detail, (r)->pos, BX_PARSE, __VA_ARGS__)
+#define INVALID(r, ...) wasm__fail((r)->detail, (r)->pos, BX_INVALID, __VA_ARGS__)
 
 static bx_err rd_u8(rd *r, uint8_t *out)
 {
@@ -105,7 +99,7 @@ static bx_err rd_leb(rd *r, unsigned bits, bool is_signed, uint64_t *out)
 static bx_err rd_u32(rd *r, uint32_t *out)
 {
     uint64_t v;
-    TRY(rd_leb(r, 32, false, &v));
+    WASM_TRY(rd_leb(r, 32, false, &v));
     *out = (uint32_t)v;
     return BX_OK;
 }
@@ -113,7 +107,7 @@ static bx_err rd_u32(rd *r, uint32_t *out)
 /* A count of items that each take at least one byte: bounded by the input. */
 static bx_err rd_count(rd *r, uint32_t cap, uint32_t *out)
 {
-    TRY(rd_u32(r, out));
+    WASM_TRY(rd_u32(r, out));
     if (*out > r->end - r->pos)
         return MALFORMED(r, "unexpected end");
     if (*out > cap)
@@ -162,7 +156,7 @@ static bool utf8_ok(const uint8_t *s, size_t n)
 static bx_err rd_name(rd *r, char **out, uint32_t *out_len)
 {
     uint32_t n;
-    TRY(rd_u32(r, &n));
+    WASM_TRY(rd_u32(r, &n));
     if (n > r->end - r->pos)
         return MALFORMED(r, "length out of bounds");
     if (!utf8_ok(r->base + r->pos, n))
@@ -187,7 +181,7 @@ static bool is_valtype(uint8_t b)
 
 static bx_err rd_valtype(rd *r, uint8_t *out)
 {
-    TRY(rd_u8(r, out));
+    WASM_TRY(rd_u8(r, out));
     if (!is_valtype(*out))
         return MALFORMED(r, "malformed value type");
     return BX_OK;
@@ -195,7 +189,7 @@ static bx_err rd_valtype(rd *r, uint8_t *out)
 
 static bx_err rd_reftype(rd *r, uint8_t *out)
 {
-    TRY(rd_u8(r, out));
+    WASM_TRY(rd_u8(r, out));
     if (*out != WASM_FUNCREF && *out != WASM_EXTERNREF)
         return MALFORMED(r, "malformed reference type");
     return BX_OK;
@@ -204,16 +198,16 @@ static bx_err rd_reftype(rd *r, uint8_t *out)
 static bx_err rd_limits(rd *r, bool is_mem, wasm_limits_type *out)
 {
     uint8_t flag;
-    TRY(rd_u8(r, &flag));
+    WASM_TRY(rd_u8(r, &flag));
     if (flag > 1)
         return MALFORMED(r, "integer too large");
     uint32_t v;
-    TRY(rd_u32(r, &v));
+    WASM_TRY(rd_u32(r, &v));
     out->min = v;
     out->has_max = flag == 1;
     out->max = UINT64_MAX;
     if (out->has_max) {
-        TRY(rd_u32(r, &v));
+        WASM_TRY(rd_u32(r, &v));
         out->max = v;
     }
     if (is_mem) {
@@ -246,15 +240,15 @@ static bx_err rd_cexpr(rd *r, wasm_module *m, uint8_t want, uint32_t nglobals_vi
 {
     memset(out, 0, sizeof *out);
     uint8_t op;
-    TRY(rd_u8(r, &op));
+    WASM_TRY(rd_u8(r, &op));
     uint64_t v;
     switch (op) {
     case 0x41:
-        TRY(rd_leb(r, 32, true, &v));
+        WASM_TRY(rd_leb(r, 32, true, &v));
         out->kind = WASM__CEXPR_CONST, out->type = WASM_I32, out->v[0] = (uint32_t)v;
         break;
     case 0x42:
-        TRY(rd_leb(r, 64, true, &v));
+        WASM_TRY(rd_leb(r, 64, true, &v));
         out->kind = WASM__CEXPR_CONST, out->type = WASM_I64, out->v[0] = v;
         break;
     case 0x43:
@@ -277,7 +271,7 @@ static bx_err rd_cexpr(rd *r, wasm_module *m, uint8_t want, uint32_t nglobals_vi
         break;
     case 0xFD: {
         uint32_t sub;
-        TRY(rd_u32(r, &sub));
+        WASM_TRY(rd_u32(r, &sub));
         if (sub != 0x0c)
             return INVALID(r, "constant expression required");
         if (r->end - r->pos < 16)
@@ -289,13 +283,13 @@ static bx_err rd_cexpr(rd *r, wasm_module *m, uint8_t want, uint32_t nglobals_vi
     }
     case 0xD0: {
         uint8_t t;
-        TRY(rd_reftype(r, &t));
+        WASM_TRY(rd_reftype(r, &t));
         out->kind = WASM__CEXPR_NULL, out->type = t;
         break;
     }
     case 0xD2: {
         uint32_t f;
-        TRY(rd_u32(r, &f));
+        WASM_TRY(rd_u32(r, &f));
         if (f >= m->nfuncs)
             return INVALID(r, "unknown function %u", f);
         declare_func(m, f);
@@ -304,7 +298,7 @@ static bx_err rd_cexpr(rd *r, wasm_module *m, uint8_t want, uint32_t nglobals_vi
     }
     case 0x23: {
         uint32_t g;
-        TRY(rd_u32(r, &g));
+        WASM_TRY(rd_u32(r, &g));
         if (g >= nglobals_visible)
             return INVALID(r, "unknown global %u", g);
         if (m->globals[g].mut)
@@ -319,7 +313,7 @@ static bx_err rd_cexpr(rd *r, wasm_module *m, uint8_t want, uint32_t nglobals_vi
             return MALFORMED(r, "illegal opcode %02x", op);
         return INVALID(r, "constant expression required");
     }
-    TRY(rd_u8(r, &op));
+    WASM_TRY(rd_u8(r, &op));
     if (op != 0x0B) {
         if (op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0xD0 || op == 0xD2 ||
             op == 0x23)
@@ -340,35 +334,35 @@ static bx_err rd_cexpr(rd *r, wasm_module *m, uint8_t want, uint32_t nglobals_vi
 static bx_err sec_type(rd *r, wasm_module *m)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_TYPES, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_TYPES, &n));
     bx_free(m->types); /* the empty placeholder a custom section left */
     m->types = bx_calloc(n ? n : 1, sizeof *m->types);
     for (uint32_t i = 0; i < n; i++) {
         uint8_t form;
-        TRY(rd_u8(r, &form));
+        WASM_TRY(rd_u8(r, &form));
         if (form != 0x60)
             return MALFORMED(r, "integer representation too long");
         uint32_t np, nr;
-        TRY(rd_count(r, WASM__MAX_PARAMS, &np));
+        WASM_TRY(rd_count(r, WASM__MAX_PARAMS, &np));
         size_t save = r->pos;
         r->pos += np; /* skip to the result count to size the array */
-        TRY(rd_count(r, WASM__MAX_PARAMS, &nr));
+        WASM_TRY(rd_count(r, WASM__MAX_PARAMS, &nr));
         r->pos = save;
         wasm__functype *t = &m->types[m->ntypes++];
         t->types = bx_calloc(np + nr + 1, sizeof *t->types);
         t->vt = bx_calloc(np + nr + 1, 1);
         for (uint32_t k = 0; k < np; k++) {
             uint8_t vt;
-            TRY(rd_valtype(r, &vt));
+            WASM_TRY(rd_valtype(r, &vt));
             t->types[k] = vt;
             t->vt[k] = vt;
             t->param_slots += wasm__valtype_slots(vt);
         }
         uint32_t nr2;
-        TRY(rd_u32(r, &nr2));
+        WASM_TRY(rd_u32(r, &nr2));
         for (uint32_t k = 0; k < nr; k++) {
             uint8_t vt;
-            TRY(rd_valtype(r, &vt));
+            WASM_TRY(rd_valtype(r, &vt));
             t->types[np + k] = vt;
             t->vt[np + k] = vt;
             t->result_slots += wasm__valtype_slots(vt);
@@ -384,7 +378,7 @@ static bx_err sec_type(rd *r, wasm_module *m)
 static bx_err sec_import(rd *r, wasm_module *m)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_IMPORTS, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_IMPORTS, &n));
     m->imports = bx_calloc(n ? n : 1, sizeof *m->imports);
     /* Globals and tables of imports are appended to those arrays later;
      * size them for the worst case now. */
@@ -394,32 +388,32 @@ static bx_err sec_import(rd *r, wasm_module *m)
     m->func_types = bx_calloc(n ? n : 1, sizeof *m->func_types);
     for (uint32_t i = 0; i < n; i++) {
         wasm__import *im = &m->imports[m->nimports++];
-        TRY(rd_name(r, &im->module, &im->module_len));
-        TRY(rd_name(r, &im->name, &im->name_len));
+        WASM_TRY(rd_name(r, &im->module, &im->module_len));
+        WASM_TRY(rd_name(r, &im->name, &im->name_len));
         uint8_t kind;
-        TRY(rd_u8(r, &kind));
+        WASM_TRY(rd_u8(r, &kind));
         im->kind = kind;
         switch (kind) {
         case WASM_EXTERN_FUNC:
-            TRY(rd_u32(r, &im->type));
+            WASM_TRY(rd_u32(r, &im->type));
             if (im->type >= m->ntypes)
                 return INVALID(r, "unknown type %u", im->type);
             m->func_types[m->nfunc_imports++] = im->type;
             break;
         case WASM_EXTERN_TABLE:
-            TRY(rd_reftype(r, &im->valtype));
-            TRY(rd_limits(r, false, &im->lim));
+            WASM_TRY(rd_reftype(r, &im->valtype));
+            WASM_TRY(rd_limits(r, false, &im->lim));
             m->tables[m->ntable_imports].elem = im->valtype;
             m->tables[m->ntable_imports++].lim = im->lim;
             break;
         case WASM_EXTERN_MEMORY:
-            TRY(rd_limits(r, true, &im->lim));
+            WASM_TRY(rd_limits(r, true, &im->lim));
             m->mems[m->nmem_imports++] = im->lim;
             break;
         case WASM_EXTERN_GLOBAL: {
             uint8_t mut;
-            TRY(rd_valtype(r, &im->valtype));
-            TRY(rd_u8(r, &mut));
+            WASM_TRY(rd_valtype(r, &im->valtype));
+            WASM_TRY(rd_u8(r, &mut));
             if (mut > 1)
                 return MALFORMED(r, "malformed mutability");
             im->mut = mut;
@@ -453,11 +447,11 @@ static void *grow(void *p, size_t used, size_t extra, size_t elem)
 static bx_err sec_function(rd *r, wasm_module *m, uint32_t *out_ndefined)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_FUNCS, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_FUNCS, &n));
     m->func_types = grow(m->func_types, m->nfuncs, n, sizeof *m->func_types);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t t;
-        TRY(rd_u32(r, &t));
+        WASM_TRY(rd_u32(r, &t));
         if (t >= m->ntypes)
             return INVALID(r, "unknown type %u", t);
         m->func_types[m->nfuncs++] = t;
@@ -469,12 +463,12 @@ static bx_err sec_function(rd *r, wasm_module *m, uint32_t *out_ndefined)
 static bx_err sec_table(rd *r, wasm_module *m)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_TABLES, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_TABLES, &n));
     m->tables = grow(m->tables, m->ntables, n, sizeof *m->tables);
     for (uint32_t i = 0; i < n; i++) {
         wasm__table_def *t = &m->tables[m->ntables++];
-        TRY(rd_reftype(r, &t->elem));
-        TRY(rd_limits(r, false, &t->lim));
+        WASM_TRY(rd_reftype(r, &t->elem));
+        WASM_TRY(rd_limits(r, false, &t->lim));
     }
     return BX_OK;
 }
@@ -482,12 +476,12 @@ static bx_err sec_table(rd *r, wasm_module *m)
 static bx_err sec_memory(rd *r, wasm_module *m)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_TABLES, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_TABLES, &n));
     if (m->nmems + n > 1)
         return INVALID(r, "multiple memories");
     m->mems = grow(m->mems, m->nmems, n, sizeof *m->mems);
     for (uint32_t i = 0; i < n; i++)
-        TRY(rd_limits(r, true, &m->mems[m->nmems++]));
+        WASM_TRY(rd_limits(r, true, &m->mems[m->nmems++]));
     if (m->nmems > 1)
         return INVALID(r, "multiple memories");
     return BX_OK;
@@ -496,17 +490,17 @@ static bx_err sec_memory(rd *r, wasm_module *m)
 static bx_err sec_global(rd *r, wasm_module *m)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_GLOBALS, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_GLOBALS, &n));
     m->globals = grow(m->globals, m->nglobals, n, sizeof *m->globals);
     for (uint32_t i = 0; i < n; i++) {
         wasm__global_def *g = &m->globals[m->nglobals];
         uint8_t mut;
-        TRY(rd_valtype(r, &g->type));
-        TRY(rd_u8(r, &mut));
+        WASM_TRY(rd_valtype(r, &g->type));
+        WASM_TRY(rd_u8(r, &mut));
         if (mut > 1)
             return MALFORMED(r, "malformed mutability");
         g->mut = mut;
-        TRY(rd_cexpr(r, m, g->type, m->nglobal_imports, &g->init));
+        WASM_TRY(rd_cexpr(r, m, g->type, m->nglobal_imports, &g->init));
         m->nglobals++;
     }
     return BX_OK;
@@ -515,7 +509,7 @@ static bx_err sec_global(rd *r, wasm_module *m)
 static bx_err sec_export(rd *r, wasm_module *m)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_EXPORTS, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_EXPORTS, &n));
     m->exports = bx_calloc(n ? n : 1, sizeof *m->exports);
     bx_map seen;
     bx_map_init(&seen);
@@ -564,7 +558,7 @@ static bx_err sec_export(rd *r, wasm_module *m)
 
 static bx_err sec_start(rd *r, wasm_module *m)
 {
-    TRY(rd_u32(r, &m->start));
+    WASM_TRY(rd_u32(r, &m->start));
     if (m->start >= m->nfuncs)
         return INVALID(r, "unknown function %u", m->start);
     const wasm__functype *t = &m->types[m->func_types[m->start]];
@@ -577,12 +571,12 @@ static bx_err sec_start(rd *r, wasm_module *m)
 static bx_err sec_elem(rd *r, wasm_module *m)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_SEGMENTS, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_SEGMENTS, &n));
     m->elems = bx_calloc(n ? n : 1, sizeof *m->elems);
     for (uint32_t i = 0; i < n; i++) {
         wasm__elem *e = &m->elems[m->nelems++];
         uint32_t flags;
-        TRY(rd_u32(r, &flags));
+        WASM_TRY(rd_u32(r, &flags));
         if (flags > 7)
             return MALFORMED(r, "malformed elements segment kind");
         e->mode = (flags & 1) ? ((flags & 2) ? WASM__SEG_DECLARATIVE : WASM__SEG_PASSIVE)
@@ -590,30 +584,30 @@ static bx_err sec_elem(rd *r, wasm_module *m)
         e->type = WASM_FUNCREF;
         if (e->mode == WASM__SEG_ACTIVE) {
             if (flags & 2)
-                TRY(rd_u32(r, &e->table));
+                WASM_TRY(rd_u32(r, &e->table));
             if (e->table >= m->ntables)
                 return INVALID(r, "unknown table %u", e->table);
-            TRY(rd_cexpr(r, m, WASM_I32, m->nglobal_imports, &e->offset));
+            WASM_TRY(rd_cexpr(r, m, WASM_I32, m->nglobal_imports, &e->offset));
         }
         bool exprs = flags & 4;
         if ((flags & 3) != 0) { /* explicit elemkind / reftype */
             if (exprs) {
-                TRY(rd_reftype(r, &e->type));
+                WASM_TRY(rd_reftype(r, &e->type));
             } else {
                 uint8_t k;
-                TRY(rd_u8(r, &k));
+                WASM_TRY(rd_u8(r, &k));
                 if (k != 0)
                     return MALFORMED(r, "malformed element kind");
             }
         }
-        TRY(rd_count(r, WASM__MAX_TABLE_ELEMS, &e->count));
+        WASM_TRY(rd_count(r, WASM__MAX_TABLE_ELEMS, &e->count));
         e->items = bx_calloc(e->count ? e->count : 1, sizeof *e->items);
         for (uint32_t k = 0; k < e->count; k++) {
             if (exprs) {
-                TRY(rd_cexpr(r, m, e->type, m->nglobal_imports, &e->items[k]));
+                WASM_TRY(rd_cexpr(r, m, e->type, m->nglobal_imports, &e->items[k]));
             } else {
                 uint32_t f;
-                TRY(rd_u32(r, &f));
+                WASM_TRY(rd_u32(r, &f));
                 if (f >= m->nfuncs)
                     return INVALID(r, "unknown function %u", f);
                 declare_func(m, f);
@@ -631,25 +625,25 @@ static bx_err sec_elem(rd *r, wasm_module *m)
 static bx_err sec_data(rd *r, wasm_module *m)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_SEGMENTS, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_SEGMENTS, &n));
     if (m->has_datacount && n != m->datacount)
         return MALFORMED(r, "data count and data section have inconsistent lengths");
     m->datas = bx_calloc(n ? n : 1, sizeof *m->datas);
     for (uint32_t i = 0; i < n; i++) {
         wasm__data *d = &m->datas[m->ndatas++];
         uint32_t flags;
-        TRY(rd_u32(r, &flags));
+        WASM_TRY(rd_u32(r, &flags));
         if (flags > 2)
             return MALFORMED(r, "malformed data segment kind");
         d->mode = flags == 1 ? WASM__SEG_PASSIVE : WASM__SEG_ACTIVE;
         if (flags == 2)
-            TRY(rd_u32(r, &d->memory));
+            WASM_TRY(rd_u32(r, &d->memory));
         if (d->mode == WASM__SEG_ACTIVE) {
             if (d->memory >= m->nmems)
                 return INVALID(r, "unknown memory %u", d->memory);
-            TRY(rd_cexpr(r, m, WASM_I32, m->nglobal_imports, &d->offset));
+            WASM_TRY(rd_cexpr(r, m, WASM_I32, m->nglobal_imports, &d->offset));
         }
-        TRY(rd_u32(r, &d->len));
+        WASM_TRY(rd_u32(r, &d->len));
         if (d->len > r->end - r->pos)
             return MALFORMED(r, "unexpected end of section or function");
         d->bytes = bx_malloc(d->len ? d->len : 1);
@@ -662,17 +656,17 @@ static bx_err sec_data(rd *r, wasm_module *m)
 static bx_err sec_code(rd *r, wasm_module *m, uint32_t ndefined)
 {
     uint32_t n;
-    TRY(rd_count(r, WASM__MAX_FUNCS, &n));
+    WASM_TRY(rd_count(r, WASM__MAX_FUNCS, &n));
     if (n != ndefined)
         return MALFORMED(r, "function and code section have inconsistent lengths");
     for (uint32_t i = 0; i < n; i++) {
         uint32_t size;
-        TRY(rd_u32(r, &size));
+        WASM_TRY(rd_u32(r, &size));
         if (size > r->end - r->pos)
             return MALFORMED(r, "unexpected end of section or function");
         if (size > WASM__MAX_BODY_BYTES)
             return MALFORMED(r, "function body too large");
-        TRY(wasm__compile(m, m->nfunc_imports + i, r->base, r->pos, size, r->detail));
+        WASM_TRY(wasm__compile(m, m->nfunc_imports + i, r->base, r->pos, size, r->detail));
         r->pos += size;
     }
     return BX_OK;
@@ -726,8 +720,8 @@ bx_err wasm__decode(wasm_module *m, const uint8_t *bytes, size_t len, bx_error *
     while (r.pos < r.end) {
         uint8_t id;
         uint32_t size;
-        TRY(rd_u8(&r, &id));
-        TRY(rd_u32(&r, &size));
+        WASM_TRY(rd_u8(&r, &id));
+        WASM_TRY(rd_u32(&r, &size));
         if (size > r.end - r.pos)
             return MALFORMED(&r, "length out of bounds");
         int rank = section_rank(id);
@@ -749,35 +743,35 @@ bx_err wasm__decode(wasm_module *m, const uint8_t *bytes, size_t len, bx_error *
         case 0: {
             char *name = NULL;
             uint32_t nlen = 0;
-            TRY(rd_name(&s, &name, &nlen));
+            WASM_TRY(rd_name(&s, &name, &nlen));
             if (nlen == 4 && memcmp(name, "name", 4) == 0)
                 sec_name(&s, m);
             bx_free(name);
             s.pos = s.end;
             break;
         }
-        case 1: TRY(sec_type(&s, m)); break;
-        case 2: TRY(sec_import(&s, m)); break;
+        case 1: WASM_TRY(sec_type(&s, m)); break;
+        case 2: WASM_TRY(sec_import(&s, m)); break;
         case 3:
-            TRY(sec_function(&s, m, &ndefined));
+            WASM_TRY(sec_function(&s, m, &ndefined));
             have_function = true;
             break;
-        case 4: TRY(sec_table(&s, m)); break;
-        case 5: TRY(sec_memory(&s, m)); break;
-        case 6: TRY(sec_global(&s, m)); break;
-        case 7: TRY(sec_export(&s, m)); break;
-        case 8: TRY(sec_start(&s, m)); break;
-        case 9: TRY(sec_elem(&s, m)); break;
+        case 4: WASM_TRY(sec_table(&s, m)); break;
+        case 5: WASM_TRY(sec_memory(&s, m)); break;
+        case 6: WASM_TRY(sec_global(&s, m)); break;
+        case 7: WASM_TRY(sec_export(&s, m)); break;
+        case 8: WASM_TRY(sec_start(&s, m)); break;
+        case 9: WASM_TRY(sec_elem(&s, m)); break;
         case 12:
-            TRY(rd_u32(&s, &m->datacount));
+            WASM_TRY(rd_u32(&s, &m->datacount));
             m->has_datacount = true;
             break;
         case 10:
             m->codes = bx_calloc(ndefined ? ndefined : 1, sizeof *m->codes);
-            TRY(sec_code(&s, m, ndefined));
+            WASM_TRY(sec_code(&s, m, ndefined));
             have_code = true;
             break;
-        case 11: TRY(sec_data(&s, m)); break;
+        case 11: WASM_TRY(sec_data(&s, m)); break;
         }
         if (s.pos != s.end) {
             r.pos = s.pos;

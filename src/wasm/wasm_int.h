@@ -250,6 +250,15 @@ struct wasm_call {
 
 /* Decoding (wasm_decode.c). */
 bx_err wasm__decode(wasm_module *m, const uint8_t *bytes, size_t len, bx_error *detail);
+/* Sets *detail (code, byte offset pos, formatted message); returns code. */
+bx_err wasm__fail(bx_error *detail, size_t pos, bx_err code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define WASM_TRY(x)               \
+    do {                          \
+        bx_err err_ = (x);        \
+        if (err_ != BX_OK)        \
+            return err_;          \
+    } while (0)
 bool wasm__leb_read(const uint8_t *base, size_t *pos, size_t end, unsigned bits,
                     bool is_signed, uint64_t *out, const char **why);
 void wasm__module_release(wasm_module *m);
