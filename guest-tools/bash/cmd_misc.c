@@ -1301,6 +1301,28 @@ static int tar_read(ucmd *u, tar_opt *op, sx *d)
         if (op->verbose)
             sx_printf(&out, "%s\n", clean);
         char *abs = sh_abspath(u->sh, path.s);
+        /* An archive may first plant a symlink ("l -> /elsewhere") and then
+         * a member under it ("l/pwn"): never write through a symlink that
+         * lies inside the member's own path (GNU tar defers symlinks for the
+         * same reason). Components of -C DIR are the user's and may be links. */
+        size_t alen = strlen(abs), clen = strlen(clean);
+        bool via_link = false;
+        for (size_t i = alen > clen ? alen - clen : 1; i < alen && !via_link; i++) {
+            if (abs[i] != '/')
+                continue;
+            struct stat lst;
+            abs[i] = 0;
+            via_link = lstat(abs, &lst) == 0 && S_ISLNK(lst.st_mode);
+            abs[i] = '/';
+        }
+        if (via_link) {
+            uerr(u, "%s: Member path goes through a symbolic link; skipped", clean);
+            rc = 2;
+            free(abs);
+            sx_free(&path);
+            free(clean);
+            continue;
+        }
         /* parents */
         for (char *s = abs + 1; *s; s++)
             if (*s == '/') {
@@ -1324,7 +1346,8 @@ static int tar_read(ucmd *u, tar_opt *op, sx *d)
             }
         } else if (type == '0' || type == 0) {
             unlink(abs);
-            int fd = open(abs, O_WRONLY | O_CREAT | O_TRUNC, mode ? mode & 0777 : 0644);
+            int fd = open(abs, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+                          mode ? mode & 0777 : 0644);
             if (fd < 0) {
                 uerr(u, "%s: Cannot open: %s", clean, sh_strerror(errno));
                 rc = 2;

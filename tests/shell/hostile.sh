@@ -75,6 +75,20 @@ check tool-timeout 1 "timeout" -- $S --json '{"command":"while :; do :; done","t
 # lexical .. never rises above the root
 check dotdot 0 "/" -- $S -c 'cd /; cd ../../..; pwd'
 
+# tar: an archive that plants a symlink and then writes through it must not
+# reach the link's target; the other members still extract.
+mkdir -p "$work/tarx/outside" "$work/tarx/ex"
+python3 - "$work/tarx" <<'PY'
+import io, sys, tarfile
+d = sys.argv[1]
+with tarfile.open(d + "/evil.tar", "w") as t:
+    ti = tarfile.TarInfo("l"); ti.type = tarfile.SYMTYPE; ti.linkname = d + "/outside"; t.addfile(ti)
+    for name, body in (("l/pwn", b"pwned\n"), ("ok/file", b"fine\n")):
+        ti = tarfile.TarInfo(name); ti.size = len(body); t.addfile(ti, io.BytesIO(body))
+PY
+check tar-symlink-plant 2 "goes through a symbolic link" -- $S -c "cd tarx/ex && tar xf ../evil.tar; s=\$?; cat ok/file; exit \$s"
+if [ -e "$work/tarx/outside/pwn" ]; then echo "FAIL tar-symlink-plant: wrote through the link"; fail=$((fail + 1)); fi
+
 if [ -n "$wasm" ] && [ -f "$wasm" ] && command -v node >/dev/null; then
     W="node --no-warnings $src/tests/shell/wasi-run.mjs $wasm"
     mkdir -p "$work/root/sub" && echo inside > "$work/root/sub/f"
