@@ -638,6 +638,9 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* ctest SKIP_RETURN_CODE of the spec tests (tests/spec/tests.cmake). */
+#define SPEC_SKIPPED 77
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -658,6 +661,17 @@ int main(int argc, char **argv)
     } else {
         DIR *d = opendir(c.dir);
         if (!d) {
+            /* A user's clone has no ../shared beside it: the suite is then
+             * skipped with the reason, unless the run demands the data
+             * (.ci/run sets BOXAGNTS_REQUIRE_SPEC=1, so CI never passes a
+             * run that did not execute the assertions). */
+            const char *req = getenv("BOXAGNTS_REQUIRE_SPEC");
+            if (errno == ENOENT && !(req && strcmp(req, "1") == 0)) {
+                printf("SKIPPED: WebAssembly spec data not found at %s (put shared/wasm-spec "
+                       "beside the clone or set BOXAGNTS_WASM_SPEC)\n",
+                       c.dir);
+                return SPEC_SKIPPED;
+            }
             fprintf(stderr, "spec: cannot open %s: %s (the testsuite is required)\n", c.dir,
                     strerror(errno));
             return 1;
