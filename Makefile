@@ -8,7 +8,7 @@ WORKSPACE ?= ./workspace
 PORT      ?= 30001
 CTEST_ARGS ?=
 
-.PHONY: all deps build run test san fuzz bench soak clean format
+.PHONY: all deps build run test san fuzz bench soak clean format install
 
 all: build
 
@@ -20,6 +20,11 @@ $(BUILD)/CMakeCache.txt: | deps
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
+
+# The single binary into $(DESTDIR)$(PREFIX)/bin (staged installs: DESTDIR=...).
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 run: build
 	$(BUILD)/boxagnts --workspace-dir $(WORKSPACE) --port $(PORT)
