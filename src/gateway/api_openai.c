@@ -17,6 +17,8 @@
 
 #define OUT_MAX (16u << 20)
 
+typedef struct gateway__tap gateway__tap;
+
 struct gateway__tap {
     pthread_mutex_t lock;
     int refs; /* the response and the run */
@@ -45,7 +47,7 @@ struct gateway__tap {
 /* Keepalives: MHD does not watch a suspended connection, so without a
  * write now and then a client that left would never be noticed and its
  * run never cancelled. The hub thread calls this with its heartbeat. */
-void gateway__taps_ping(gateway *gw)
+static void taps_ping(gateway *gw)
 {
     pthread_mutex_lock(&gw->taps_lock);
     for (gateway__tap *t = gw->taps; t; t = t->next_tap) {
@@ -58,6 +60,17 @@ void gateway__taps_ping(gateway *gw)
         pthread_mutex_unlock(&t->lock);
     }
     pthread_mutex_unlock(&gw->taps_lock);
+}
+
+void gateway__openai_init(gateway *gw)
+{
+    pthread_mutex_init(&gw->taps_lock, NULL);
+    gateway__hub_on_heartbeat(gw, taps_ping);
+}
+
+void gateway__openai_free(gateway *gw)
+{
+    pthread_mutex_destroy(&gw->taps_lock);
 }
 
 static void taps_link(gateway *gw, gateway__tap *t)
@@ -155,8 +168,10 @@ static void finish_stream_locked(gateway__tap *t)
     bx_buf_puts(&t->out, "data: [DONE]\n\n");
 }
 
-void gateway__tap_event(gateway__tap *t, const json_t *ev)
+/* The run's events, as the run's extra listener (runs.c). */
+static void tap_event(void *ctx, const json_t *ev)
 {
+    gateway__tap *t = ctx;
     const char *type = jx_str(ev, "type", "");
     pthread_mutex_lock(&t->lock);
     if (strcmp(type, "message_start") == 0) {
@@ -384,7 +399,8 @@ static enum MHD_Result chat_completions(gateway_req *req)
         .prompt = prompt.data,
         .agent = agent,
         .can_ask = false,
-        .tap = t,
+        .on_event = tap_event,
+        .on_event_ctx = t,
         .on_done = tap_done,
         .on_done_ctx = t,
     };

@@ -50,11 +50,6 @@ struct gateway__list_cache {
     unsigned next;
 };
 
-void gateway__sessions_changed(gateway *gw)
-{
-    __atomic_fetch_add(&gw->sessions_gen, 1, __ATOMIC_RELEASE);
-}
-
 void gateway__list_cache_init(gateway *gw)
 {
     gw->list_cache = bx_calloc(1, sizeof *gw->list_cache);

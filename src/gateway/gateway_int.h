@@ -25,6 +25,8 @@ typedef struct gateway__chan gateway__chan;
 typedef struct gateway__fswatch gateway__fswatch;
 typedef struct gw_run gw_run;
 typedef struct gateway__list_cache gateway__list_cache;
+typedef void (*gateway__heartbeat_fn)(gateway *gw);
+#define GATEWAY_HEARTBEAT_HOOKS 4
 
 struct gateway {
     struct MHD_Daemon *daemon;
@@ -54,6 +56,8 @@ struct gateway {
     gateway__fswatch *fswatch;       /* file-change events (fswatch.c) */
     uint64_t sessions_gen;           /* bumped on any session change (atomic) */
     gateway__list_cache *list_cache; /* finished GET /api/sessions pages */
+    gateway__heartbeat_fn on_heartbeat[GATEWAY_HEARTBEAT_HOOKS]; /* set before the hub starts */
+    int n_on_heartbeat;
 };
 
 typedef enum gateway_auth {
@@ -91,7 +95,7 @@ typedef struct gateway_route {
     unsigned flags;
 } gateway_route;
 
-/* Responses. Each takes ownership of what it is given. */
+/* Responses (reply.c). Each takes ownership of what it is given. */
 enum MHD_Result gateway__send_json(gateway_req *req, unsigned status, json_t *body);
 enum MHD_Result gateway__send_error(gateway_req *req, unsigned status, const char *code,
                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -152,22 +156,16 @@ enum MHD_Result gateway__sse_serve(gateway_req *req, const char *channel, bool p
                                    bool has_last_id, int64_t last_id);
 /* Last-Event-ID header, or ?last_event_id=. */
 bool gateway__parse_last_event_id(gateway_req *req, int64_t *out_id);
+/* fn runs on the hub thread at every SSE heartbeat (keepalives for
+ * responses the hub does not own). Register before gateway__hubs_init
+ * starts the thread; at most GATEWAY_HEARTBEAT_HOOKS. */
+void gateway__hub_on_heartbeat(gateway *gw, gateway__heartbeat_fn fn);
 
-/* ------------------------------------------------------- api_sessions.c */
+/* ------------------------------------------------------------- runs.c */
 
-/* Something about sessions changed (call before the write): the cached
- * session lists are stale. */
-void gateway__sessions_changed(gateway *gw);
-void gateway__list_cache_init(gateway *gw);
-void gateway__list_cache_free(gateway *gw);
-
-/* ----------------------------------------------------------- api_chat.c */
-
-/* An extra listener on a run's events (the OpenAI endpoint); api_openai.c. */
-typedef struct gateway__tap gateway__tap;
-void gateway__tap_event(gateway__tap *tap, const json_t *ev);
-/* Heartbeat for the OpenAI endpoint's open responses (hub thread). */
-void gateway__taps_ping(gateway *gw);
+/* The one run event listener besides the hub (the OpenAI endpoint's
+ * stream); called on the run's emit path, events in seq order. */
+typedef void (*gateway__run_event_fn)(void *ctx, const json_t *ev);
 typedef void (*gateway__run_done_fn)(void *ctx, agent_outcome outcome, const bx_error *detail);
 
 typedef struct gateway_run_opts {
@@ -177,7 +175,8 @@ typedef struct gateway_run_opts {
     const char *model; /* NULL/"": the agent's, else settings.default_model */
     const char *mode;  /* NULL: the agent's */
     bool can_ask;      /* someone can answer approvals */
-    gateway__tap *tap;
+    gateway__run_event_fn on_event; /* may be NULL */
+    void *on_event_ctx;
     gateway__run_done_fn on_done; /* called on the run thread at the end */
     void *on_done_ctx;
 } gateway_run_opts;
@@ -191,7 +190,29 @@ void gateway__runs_free(gateway *gw);
 bool gateway__run_active(gateway *gw, const char *session_id);
 /* Cancels r; the caller holds gw->runs_lock (r was found in gw->runs). */
 void gateway__run_cancel_locked(gw_run *r);
+/* The agent run of r, for approvals, answers and stats; the caller holds
+ * gw->runs_lock, which keeps r alive. */
+agent_run *gateway__run_agent(gw_run *r);
 bool gateway__tool_disabled(const json_t *settings, const char *name);
+
+/* Something about sessions changed (call before the write): the cached
+ * session lists (api_sessions.c) are stale. */
+static inline void gateway__sessions_changed(gateway *gw)
+{
+    __atomic_fetch_add(&gw->sessions_gen, 1, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------- api_sessions.c */
+
+void gateway__list_cache_init(gateway *gw);
+void gateway__list_cache_free(gateway *gw);
+
+/* --------------------------------------------------------- api_openai.c */
+
+/* The OpenAI endpoint's open responses: their lock, and their keepalives
+ * hooked onto the hub's heartbeat. Call before gateway__hubs_init. */
+void gateway__openai_init(gateway *gw);
+void gateway__openai_free(gateway *gw);
 
 /* ------------------------------------------------------------ fswatch.c */
 

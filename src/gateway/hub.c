@@ -488,7 +488,8 @@ static void *hub_thread(void *arg)
         }
         pthread_mutex_unlock(&h->lock);
         if (ping)
-            gateway__taps_ping(gw);
+            for (int i = 0; i < gw->n_on_heartbeat; i++)
+                gw->on_heartbeat[i](gw);
         for (size_t i = 0; i < work.len; i++)
             flush(gw, BX_VEC_AT(&work, hub_chan *, i));
         pthread_mutex_lock(&h->lock);
@@ -508,6 +509,14 @@ static void *hub_thread(void *arg)
     pthread_mutex_unlock(&h->lock);
     bx_vec_release(&work);
     return NULL;
+}
+
+void gateway__hub_on_heartbeat(gateway *gw, gateway__heartbeat_fn fn)
+{
+    if (gw->n_on_heartbeat < GATEWAY_HEARTBEAT_HOOKS)
+        gw->on_heartbeat[gw->n_on_heartbeat++] = fn;
+    else
+        bx_log(BX_LOG_ERROR, "gateway", "too many heartbeat hooks; one is ignored");
 }
 
 bx_err gateway__hubs_init(gateway *gw)
