@@ -41,6 +41,12 @@ json_t *jx_parse(const char *text, size_t len, size_t max_bytes, bx_error *detai
     return parse_named(text, len, max_bytes, NULL, detail);
 }
 
+json_t *jx_parse_named(const char *text, size_t len, size_t max_bytes, const char *name,
+                       bx_error *detail)
+{
+    return parse_named(text, len, max_bytes, name, detail);
+}
+
 json_t *jx_parse_file(const char *path, size_t max_bytes, bx_error *detail)
 {
     bx_buf b;
@@ -157,4 +163,170 @@ void jx_set_int(json_t *obj, const char *key, int64_t value)
 void jx_set_bool(json_t *obj, const char *key, bool value)
 {
     json_object_set_new(obj, key, json_boolean(value));
+}
+
+/* ------------------------------------------------------------- locate */
+
+/* A scanner over the raw text, so a checker that found a bad value in the
+ * parsed document can say where it stands in the file. It only skips
+ * values and compares keys; jx_parse has already judged the text. */
+typedef struct locator {
+    const char *s;
+    size_t len, pos;
+} locator;
+
+#define LOCATE_DEPTH 64
+
+static void loc_ws(locator *l)
+{
+    while (l->pos < l->len && (l->s[l->pos] == ' ' || l->s[l->pos] == '\t' ||
+                               l->s[l->pos] == '\n' || l->s[l->pos] == '\r'))
+        l->pos++;
+}
+
+/* Skips a string at pos (on its opening quote); when key is given, also
+ * says whether its text (escapes taken literally but for \" and \\) equals
+ * key. */
+static bool loc_string(locator *l, const char *key, bool *out_equal)
+{
+    if (l->pos >= l->len || l->s[l->pos] != '"')
+        return false;
+    l->pos++;
+    size_t k = 0, klen = key ? strlen(key) : 0;
+    bool equal = key != NULL;
+    while (l->pos < l->len && l->s[l->pos] != '"') {
+        char c = l->s[l->pos++];
+        if (c == '\\') {
+            if (l->pos >= l->len)
+                return false;
+            c = l->s[l->pos++];
+            if (c != '"' && c != '\\' && c != '/')
+                equal = false; /* a key we look up never needs other escapes */
+        }
+        if (equal && (k >= klen || key[k] != c))
+            equal = false;
+        k++;
+    }
+    if (l->pos >= l->len)
+        return false;
+    l->pos++;
+    if (out_equal)
+        *out_equal = equal && k == klen;
+    return true;
+}
+
+static bool loc_skip(locator *l, int depth)
+{
+    loc_ws(l);
+    if (l->pos >= l->len || depth > LOCATE_DEPTH)
+        return false;
+    char c = l->s[l->pos];
+    if (c == '"')
+        return loc_string(l, NULL, NULL);
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        l->pos++;
+        loc_ws(l);
+        if (l->pos < l->len && l->s[l->pos] == close) {
+            l->pos++;
+            return true;
+        }
+        for (;;) {
+            if (c == '{') {
+                loc_ws(l);
+                if (!loc_string(l, NULL, NULL))
+                    return false;
+                loc_ws(l);
+                if (l->pos >= l->len || l->s[l->pos++] != ':')
+                    return false;
+            }
+            if (!loc_skip(l, depth + 1))
+                return false;
+            loc_ws(l);
+            if (l->pos >= l->len)
+                return false;
+            char d = l->s[l->pos++];
+            if (d == close)
+                return true;
+            if (d != ',')
+                return false;
+        }
+    }
+    /* a number or a literal: up to the next delimiter */
+    size_t start = l->pos;
+    while (l->pos < l->len && !strchr(",]} \t\r\n", l->s[l->pos]))
+        l->pos++;
+    return l->pos > start;
+}
+
+/* Moves to the value at path[i..] from the value at pos. */
+static bool loc_find(locator *l, const char *const *path, size_t n, int depth)
+{
+    loc_ws(l);
+    if (n == 0)
+        return l->pos < l->len;
+    if (l->pos >= l->len || depth > LOCATE_DEPTH)
+        return false;
+    char c = l->s[l->pos];
+    if (c == '{') {
+        l->pos++;
+        for (;;) {
+            loc_ws(l);
+            if (l->pos < l->len && l->s[l->pos] == '}')
+                return false;
+            bool equal = false;
+            if (!loc_string(l, path[0], &equal))
+                return false;
+            loc_ws(l);
+            if (l->pos >= l->len || l->s[l->pos++] != ':')
+                return false;
+            if (equal)
+                return loc_find(l, path + 1, n - 1, depth + 1);
+            if (!loc_skip(l, depth + 1))
+                return false;
+            loc_ws(l);
+            if (l->pos >= l->len || l->s[l->pos++] != ',')
+                return false;
+        }
+    }
+    if (c == '[') {
+        char *end;
+        unsigned long want = strtoul(path[0], &end, 10);
+        if (end == path[0] || *end)
+            return false;
+        l->pos++;
+        for (unsigned long i = 0;; i++) {
+            loc_ws(l);
+            if (l->pos < l->len && l->s[l->pos] == ']')
+                return false;
+            if (i == want)
+                return loc_find(l, path + 1, n - 1, depth + 1);
+            if (!loc_skip(l, depth + 1))
+                return false;
+            loc_ws(l);
+            if (l->pos >= l->len || l->s[l->pos++] != ',')
+                return false;
+        }
+    }
+    return false;
+}
+
+bool jx_locate(const char *text, size_t len, const char *const *path, size_t depth, int *out_line,
+               int *out_col)
+{
+    locator l = {.s = text, .len = len, .pos = 0};
+    if (!text || !loc_find(&l, path, depth, 0))
+        return false;
+    int line = 1, col = 1;
+    for (size_t i = 0; i < l.pos; i++) {
+        if (text[i] == '\n') {
+            line++;
+            col = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            col++; /* columns count characters, as jx_parse's do */
+        }
+    }
+    *out_line = line;
+    *out_col = col;
+    return true;
 }

@@ -18,6 +18,9 @@
  * is refused with BX_TOOBIG. On failure returns NULL and fills detail with
  * code BX_PARSE, line, column and position. */
 json_t *jx_parse(const char *text, size_t len, size_t max_bytes, bx_error *detail);
+/* The same, with errors written "name:line:column: ..." as compilers do. */
+json_t *jx_parse_named(const char *text, size_t len, size_t max_bytes, const char *name,
+                       bx_error *detail);
 /* Reads and parses a file; detail->message starts with the path. */
 json_t *jx_parse_file(const char *path, size_t max_bytes, bx_error *detail);
 
@@ -30,6 +33,13 @@ json_t *jx_obj(const json_t *obj, const char *key); /* NULL unless an object */
 json_t *jx_arr(const json_t *obj, const char *key); /* NULL unless an array */
 /* Dotted path lookup, e.g. jx_path(settings, "sandbox.timeout_s"). */
 json_t *jx_path(const json_t *root, const char *dotted);
+
+/* Where the value at path (object keys, or decimal indices into arrays)
+ * stands in the JSON text, as 1-based line and column (in characters), so a
+ * checker of a parsed document can point into the file. False when the text
+ * does not hold that path. Nesting deeper than 64 is not followed. */
+bool jx_locate(const char *text, size_t len, const char *const *path, size_t depth, int *out_line,
+               int *out_col);
 
 /* Canonical form: sorted keys, compact, UTF-8 unescaped. Appends to out. */
 bx_err jx_dump_canonical(const json_t *value, bx_buf *out);

@@ -4,7 +4,7 @@
  * settings (`effective` = defaults overlaid with file_doc): updates patch
  * file_doc, so unknown fields and key order survive a save, and defaults are
  * never written into the user's file. */
-#include "workspace/workspace.h"
+#include "workspace/workspace_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +19,8 @@ struct workspace {
     pthread_mutex_t lock;   /* guards the fields below */
     json_t *file_doc;       /* settings.json as written by the user (object) */
     json_t *effective;      /* immutable snapshot handed to readers */
+    workspace_config *config; /* its typed form (config.c) */
+    char *config_problems;  /* what that build reported, or NULL */
     bool settings_broken;   /* settings.json has a syntax error */
     bx_error settings_err;
 };
@@ -126,13 +128,34 @@ static void strip_secrets(json_t *v)
     }
 }
 
-/* Rebuilds the effective snapshot from file_doc. Caller holds the lock. */
-static void rebuild_effective(workspace *ws)
+/* defaults overlaid with doc, without secrets: a new reference. */
+static json_t *effective_of(const json_t *doc)
 {
     json_t *eff = json_loads(default_settings, 0, NULL);
-    if (ws->file_doc)
-        merge_into(eff, ws->file_doc, false);
+    if (doc)
+        merge_into(eff, doc, false);
     strip_secrets(eff);
+    return eff;
+}
+
+/* Rebuilds the effective snapshot and its typed form from file_doc; text
+ * is the file's text when it was just read (positions for problems).
+ * Caller holds the lock. */
+static void rebuild_effective(workspace *ws, const char *text, size_t len)
+{
+    json_t *eff = effective_of(ws->file_doc);
+    bx_buf problems;
+    bx_buf_init(&problems, 64 * 1024);
+    workspace_config *cfg =
+        workspace__config_build(eff, ws->settings_path, text, len, &problems);
+    if (problems.len)
+        bx_log(BX_LOG_WARN, "workspace", "%.*s(those values are replaced by their defaults)",
+               (int)problems.len, problems.data);
+    bx_free(ws->config_problems);
+    ws->config_problems = problems.len ? bx_strdup(problems.data) : NULL;
+    bx_buf_release(&problems);
+    workspace_config_release(ws->config);
+    ws->config = cfg;
     json_decref(ws->effective);
     ws->effective = eff;
 }
@@ -147,11 +170,19 @@ static bx_err load_settings(workspace *ws, bx_error *detail)
     bx_error_clear(&ws->settings_err);
     if (stat(ws->settings_path, &st) != 0) {
         ws->file_doc = json_object();
-        rebuild_effective(ws);
+        rebuild_effective(ws, NULL, 0);
         return BX_OK;
     }
     bx_error e;
-    json_t *doc = jx_parse_file(ws->settings_path, WORKSPACE_FILE_MAX, &e);
+    bx_buf text;
+    bx_buf_init(&text, WORKSPACE_FILE_MAX);
+    json_t *doc = NULL;
+    bx_err rerr = bx_read_file(ws->settings_path, WORKSPACE_FILE_MAX, &text);
+    if (rerr) {
+        bx_error_set(&e, rerr, -1, "%s: cannot read: %s", ws->settings_path, bx_err_str(rerr));
+    } else {
+        doc = jx_parse_named(text.data, text.len, WORKSPACE_FILE_MAX, ws->settings_path, &e);
+    }
     if (doc && !json_is_object(doc)) {
         json_decref(doc);
         doc = NULL;
@@ -165,9 +196,10 @@ static bx_err load_settings(workspace *ws, bx_error *detail)
         if (detail)
             *detail = e;
         ws->file_doc = json_object();
-        rebuild_effective(ws);
+        rebuild_effective(ws, NULL, 0);
         bx_log(BX_LOG_WARN, "workspace", "%s (using defaults; the file will not be overwritten)",
                e.message);
+        bx_buf_release(&text);
         return e.code;
     }
     const char *leaked = find_secret_key(doc);
@@ -176,7 +208,8 @@ static bx_err load_settings(workspace *ws, bx_error *detail)
                "%s: field \"%s\" looks like a secret and is ignored; put keys in %s",
                ws->settings_path, leaked, ws->secrets_path);
     ws->file_doc = doc;
-    rebuild_effective(ws);
+    rebuild_effective(ws, text.data, text.len);
+    bx_buf_release(&text);
     return BX_OK;
 }
 
@@ -248,6 +281,8 @@ void workspace_close(workspace *ws)
         return;
     json_decref(ws->file_doc);
     json_decref(ws->effective);
+    workspace_config_release(ws->config);
+    bx_free(ws->config_problems);
     char *paths[] = {ws->dir,           ws->root,          ws->state_dir,    ws->db_path,
                      ws->tools_dir,     ws->skills_dir,    ws->settings_path, ws->secrets_path,
                      ws->agents_md_path};
@@ -276,6 +311,22 @@ json_t *workspace_settings(workspace *ws)
     return s;
 }
 
+const workspace_config *workspace_config_get(workspace *ws)
+{
+    pthread_mutex_lock(&ws->lock);
+    const workspace_config *cfg = workspace_config_ref(ws->config);
+    pthread_mutex_unlock(&ws->lock);
+    return cfg;
+}
+
+char *workspace_settings_problems(workspace *ws)
+{
+    pthread_mutex_lock(&ws->lock);
+    char *p = ws->config_problems ? bx_strdup(ws->config_problems) : NULL;
+    pthread_mutex_unlock(&ws->lock);
+    return p;
+}
+
 const bx_error *workspace_settings_error(const workspace *ws)
 {
     return ws->settings_broken ? &ws->settings_err : NULL;
@@ -292,6 +343,41 @@ static bx_err save_json(const char *path, const json_t *doc, mode_t mode)
         err = bx_write_file_atomic(path, b.data, b.len, mode);
     bx_buf_release(&b);
     return err;
+}
+
+/* The problems the settings document next has that before has not, as
+ * "path: expected ..." joined by "; ". */
+static void new_problems(const json_t *before, const json_t *next, bx_buf *out)
+{
+    bx_buf was, now;
+    bx_buf_init(&was, 64 * 1024);
+    bx_buf_init(&now, 64 * 1024);
+    const json_t *docs[2] = {before, next};
+    bx_buf *bufs[2] = {&was, &now};
+    for (int i = 0; i < 2; i++) {
+        json_t *eff = effective_of(docs[i]);
+        workspace_config_release(workspace__config_build(eff, "settings", NULL, 0, bufs[i]));
+        json_decref(eff);
+    }
+    for (char *line = now.data; line && *line;) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        bool known = false;
+        for (char *w = was.data; w && *w && !known;) {
+            char *wn = strchr(w, '\n');
+            size_t m = wn ? (size_t)(wn - w) : strlen(w);
+            known = m == n && memcmp(w, line, n) == 0;
+            w = wn ? wn + 1 : NULL;
+        }
+        /* "settings: " names no file: drop it from the message */
+        const char *msg = strncmp(line, "settings: ", 10) == 0 ? line + 10 : line;
+        if (!known)
+            bx_buf_printf(out, "%s%.*s", out->len ? "; " : "", (int)(n - (size_t)(msg - line)),
+                          msg);
+        line = nl ? nl + 1 : NULL;
+    }
+    bx_buf_release(&was);
+    bx_buf_release(&now);
 }
 
 bx_err workspace_settings_update(workspace *ws, const json_t *patch, bx_error *detail)
@@ -313,6 +399,18 @@ bx_err workspace_settings_update(workspace *ws, const json_t *patch, bx_error *d
     }
     json_t *next = json_deep_copy(ws->file_doc);
     merge_into(next, patch, true);
+    /* A save never adds a value the runtime would have to replace (one
+     * the file already had is the hand edit's, reported at load). */
+    bx_buf added;
+    bx_buf_init(&added, 64 * 1024);
+    new_problems(ws->file_doc, next, &added);
+    if (added.len) {
+        err = bx_error_set(detail, BX_INVALID, -1, "%s (nothing was saved)", added.data);
+        bx_buf_release(&added);
+        json_decref(next);
+        goto out;
+    }
+    bx_buf_release(&added);
     err = save_json(ws->settings_path, next, 0644);
     if (err) {
         bx_error_set(detail, err, -1, "cannot save %s: %s", ws->settings_path, bx_err_str(err));
@@ -321,7 +419,7 @@ bx_err workspace_settings_update(workspace *ws, const json_t *patch, bx_error *d
     }
     json_decref(ws->file_doc);
     ws->file_doc = next;
-    rebuild_effective(ws);
+    rebuild_effective(ws, NULL, 0);
 out:
     pthread_mutex_unlock(&ws->lock);
     return err;

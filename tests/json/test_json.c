@@ -44,6 +44,28 @@ TEST(typed_getters)
     json_decref(v);
 }
 
+TEST(locate_finds_values_in_the_text)
+{
+    const char *t = "{\n  \"a\": {\"b\": [10, {\"c\": \"\u00e9x\"}]},\n  \"d\\\"\": 1, \"d\": \"\u00e9\", \"e\": 2\n}";
+    int line = 0, col = 0;
+    const char *p1[] = {"a", "b", "1", "c"};
+    CHECK(jx_locate(t, strlen(t), p1, 4, &line, &col));
+    CHECK_EQ_INT(line, 2);
+    CHECK_EQ_INT(col, 25);
+    const char *p2[] = {"e"};
+    CHECK(jx_locate(t, strlen(t), p2, 1, &line, &col));
+    CHECK_EQ_INT(line, 3);
+    CHECK_EQ_INT(col, 28); /* the e-acute before it is one column */
+    const char *p3[] = {"d"};
+    CHECK(jx_locate(t, strlen(t), p3, 1, &line, &col)); /* not the escaped "d\"" */
+    CHECK_EQ_INT(col, 18);
+    const char *missing[] = {"a", "zz"};
+    CHECK(!jx_locate(t, strlen(t), missing, 2, &line, &col));
+    const char *past[] = {"a", "b", "7"};
+    CHECK(!jx_locate(t, strlen(t), past, 3, &line, &col));
+    CHECK(!jx_locate("{\"a\": [1, 2", 11, past, 3, &line, &col)); /* cut text */
+}
+
 TEST(canonical_dump_sorts_keys)
 {
     const char *text = "{\"b\":1,\"a\":{\"d\":2,\"c\":\"\\u00e9\"}}";

@@ -236,6 +236,137 @@ TEST(front_matter_and_skills)
     bx_free(dir);
 }
 
+TEST(typed_settings_defaults)
+{
+    char *dir = scratch();
+    REQUIRE(dir);
+    workspace *ws;
+    REQUIRE(workspace_open(dir, NULL, NULL, &ws) == BX_OK);
+    const workspace_config *c = workspace_config_get(ws);
+    CHECK_EQ_STR(c->permission_mode, "default");
+    CHECK_EQ_INT(c->sandbox.timeout_ms, 30000);
+    CHECK(c->sandbox.max_memory == 256u << 20);
+    CHECK(c->sandbox.fuel == 20000000000ull);
+    CHECK(c->compaction_threshold == 0.85);
+    const workspace_agent_def *plan = workspace_config_agent(c, "plan");
+    REQUIRE(plan);
+    CHECK_EQ_STR(plan->access, "read-only");
+    CHECK_EQ_STR(plan->permission_mode, "plan");
+    CHECK_EQ_INT(plan->max_turns, 50);
+    CHECK(workspace_config_agent(c, "nobody") == NULL);
+    CHECK(workspace_settings_problems(ws) == NULL);
+    workspace_config_release(c);
+    workspace_close(ws);
+    rm_rf(dir);
+    bx_free(dir);
+}
+
+/* A bad value is reported at its place in the file and replaced by its
+ * default; the other values of the file still apply. */
+TEST(typed_settings_bad_values_named_with_position)
+{
+    char *dir = scratch();
+    REQUIRE(dir);
+    char *state = bx_sprintf("%s/.boxagnts", dir);
+    REQUIRE(bx_mkdirs(state, 0700) == BX_OK);
+    char *path = bx_sprintf("%s/settings.json", state);
+    write_text(path, "{\n"
+                     "  \"sandbox\": {\"timeout_s\": 7,\n"
+                     "              \"fuel\": \"lots\"},\n"
+                     "  \"permission_mode\": \"yolo\",\n"
+                     "  \"allowed_outbound_hosts\": [\"a.example\", 3],\n"
+                     "  \"permissions\": {\"allow\": [\"read\", \"bash(make *)\", \"x(\"]},\n"
+                     "  \"providers\": {\"mine\": {\"base_url\": \"http://h/v1\",\n"
+                     "                         \"timeouts\": {\"connect_ms\": -5},\n"
+                     "                         \"headers\": {\"X-A\": \"1\"}}},\n"
+                     "  \"agents\": {\"rev\": {\"access\": \"root\", \"model\": \"p/m\"}}\n"
+                     "}\n");
+    workspace *ws;
+    REQUIRE(workspace_open(dir, NULL, NULL, &ws) == BX_OK);
+    const workspace_config *c = workspace_config_get(ws);
+    CHECK_EQ_INT(c->sandbox.timeout_ms, 7000);       /* good values apply */
+    CHECK(c->sandbox.fuel == 20000000000ull);         /* bad ones fall back */
+    CHECK_EQ_STR(c->permission_mode, "default");
+    CHECK_EQ_INT((int)c->n_allowed_hosts, 1);
+    CHECK_EQ_STR(c->allowed_hosts[0], "a.example");
+    CHECK_EQ_INT((int)c->n_allow, 2);
+    CHECK_EQ_STR(c->allow[1].tool, "bash");
+    CHECK_EQ_STR(c->allow[1].glob, "make *");
+    CHECK(c->allow[0].glob == NULL);
+    const workspace_provider_conf *p = workspace_config_provider(c, "mine");
+    REQUIRE(p);
+    CHECK_EQ_STR(p->base_url, "http://h/v1");
+    CHECK(p->connect_ms == -1);
+    CHECK_EQ_INT((int)p->n_headers, 1);
+    CHECK_EQ_STR(p->header_values[0], "1");
+    const workspace_agent_def *a = workspace_config_agent(c, "rev");
+    REQUIRE(a);
+    CHECK_EQ_STR(a->access, "full");
+    CHECK_EQ_STR(a->model, "p/m");
+    char *probs = workspace_settings_problems(ws);
+    REQUIRE(probs);
+    CHECK(strstr(probs, "settings.json:3:23: sandbox.fuel: expected a whole number") != NULL);
+    CHECK(strstr(probs, "settings.json:4:22: permission_mode: expected one of") != NULL);
+    CHECK(strstr(probs, "settings.json:5:43: allowed_outbound_hosts.1: expected a string") != NULL);
+    CHECK(strstr(probs, ":6:53: permissions.allow.2: rule 'x(': expected tool(glob)") != NULL);
+    CHECK(strstr(probs, ":8:53: providers.mine.timeouts.connect_ms:") != NULL);
+    CHECK(strstr(probs, ":10:32: agents.rev.access: expected one of full") != NULL);
+    bx_free(probs);
+    workspace_config_release(c);
+
+    /* A save that would write a bad value is refused; the file stays. */
+    bx_buf before;
+    bx_buf_init(&before, 1 << 16);
+    REQUIRE(bx_read_file(path, 1 << 16, &before) == BX_OK);
+    json_t *patch = json_pack("{s:{s:s}}", "sandbox", "max_memory", "a lot");
+    bx_error d;
+    CHECK(workspace_settings_update(ws, patch, &d) == BX_INVALID);
+    CHECK(strstr(d.message, "sandbox.max_memory: expected a size") != NULL);
+    json_decref(patch);
+    bx_buf after;
+    bx_buf_init(&after, 1 << 16);
+    REQUIRE(bx_read_file(path, 1 << 16, &after) == BX_OK);
+    CHECK_EQ_STR(after.data, before.data);
+    bx_buf_release(&before);
+    bx_buf_release(&after);
+    /* A good save replaces the snapshot: old references stay valid. */
+    const workspace_config *old = workspace_config_get(ws);
+    patch = json_pack("{s:s,s:{s:i}}", "permission_mode", "plan", "sandbox", "fuel", 99);
+    CHECK(workspace_settings_update(ws, patch, &d) == BX_OK);
+    json_decref(patch);
+    c = workspace_config_get(ws);
+    CHECK_EQ_STR(c->permission_mode, "plan");
+    CHECK(c->sandbox.fuel == 99);
+    CHECK_EQ_STR(old->permission_mode, "default");
+    workspace_config_release(old);
+    workspace_config_release(c);
+    workspace_close(ws);
+    rm_rf(dir);
+    bx_free(path);
+    bx_free(state);
+    bx_free(dir);
+}
+
+TEST(sizes_parse)
+{
+    uint64_t n = 0;
+    json_t *v = json_string("64K");
+    CHECK(workspace_parse_size(v, &n) && n == 65536);
+    json_decref(v);
+    v = json_string("2G");
+    CHECK(workspace_parse_size(v, &n) && n == 2ull << 30);
+    json_decref(v);
+    v = json_integer(12);
+    CHECK(workspace_parse_size(v, &n) && n == 12);
+    json_decref(v);
+    const char *bad[] = {"", "K", "-1M", "12Q", "1MM", "99999999999999999999G"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        v = json_string(bad[i]);
+        CHECK(!workspace_parse_size(v, &n));
+        json_decref(v);
+    }
+}
+
 TEST(no_leaks)
 {
     CHECK_EQ_INT(bx_mem_live(), 0);
