@@ -55,6 +55,24 @@ bool agent_mode_parse(const char *s, agent_mode *out_mode);
 const char *agent_access_name(agent_access a);    /* "full", "read-only", "search-only" */
 bool agent_access_parse(const char *s, agent_access *out_access);
 
+/* What a run of a named agent takes from the settings: access, mode and
+ * model, with the caller's explicit choices applied. */
+typedef struct agent_profile {
+    const workspace_agent_def *def; /* borrowed from the config */
+    agent_access access;
+    agent_mode mode;
+    const char *model; /* the override, else the agent's, else settings.default_model;
+                          NULL when none is set. Borrowed. */
+} agent_profile;
+
+/* Resolves agent_name in cfg. mode_override and model_override may be NULL
+ * (or "" for the model). Bypass is only ever the override's: a bypass in
+ * the settings runs as default. BX_INVALID with a message for an unknown
+ * agent or mode name. */
+bx_err agent_profile_resolve(const workspace_config *cfg, const char *agent_name,
+                             const char *mode_override, const char *model_override,
+                             agent_profile *out, bx_error *detail);
+
 /* One allow or deny rule: a tool name ("*" = any) and an optional glob on
  * the call's subject (file_path/path for file tools, url for web_fetch,
  * command for bash). Written in settings as "tool" or "tool(glob)", or as
@@ -77,7 +95,7 @@ void agent_rules_release(agent_rules *r);
 bx_err agent_rules_add(agent_rules *r, bool allow, const json_t *spec, bx_error *detail);
 /* Reads settings.permissions.{allow,deny}; malformed entries are skipped
  * with a warning (a hand-edit typo must not disable the other rules). */
-void agent_rules_from_settings(agent_rules *r, const json_t *settings);
+void agent_rules_from_config(agent_rules *r, const workspace_config *cfg);
 
 /* The subject a rule glob is matched against (borrowed from input), or NULL. */
 const char *agent_call_subject(const char *tool, const json_t *input);

@@ -61,7 +61,7 @@ struct agent_run {
     pthread_mutex_t emit_lock;
     int64_t seq, seq_reserved;
 
-    json_t *settings;         /* snapshot taken at agent_run_new */
+    const workspace_config *settings; /* snapshot taken at agent_run_new */
     json_t *messages;         /* the context: neutral messages */
     uint64_t messages_gen;    /* bumped whenever messages is replaced */
     struct {                  /* messages as llm_message, converted incrementally */

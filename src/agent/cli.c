@@ -237,13 +237,12 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
     bx_error_clear(&detail);
     workspace *ws = NULL;
     store *st = NULL;
-    json_t *settings = NULL;
+    const workspace_config *settings = NULL;
     agent_model model;
     memset(&model, 0, sizeof(model));
     agent_run *run = NULL;
     tools_registry *reg = NULL;
     agent_toolset toolset = {0};
-    const char **hosts = NULL;
     bx_buf prompt;
     bx_buf_init(&prompt, PROMPT_MAX);
     cli_state cs = {.json = json, .color = !json && isatty(STDOUT_FILENO)};
@@ -279,26 +278,17 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
         fprintf(stderr, "boxagnts run: %s\n", detail.message);
         goto out;
     }
-    settings = workspace_settings(ws);
-    json_t *agent = jx_obj(jx_obj(settings, "agents"), agent_name);
-    if (!agent) {
-        fprintf(stderr, "boxagnts run: no agent named '%s' in settings.agents\n", agent_name);
-        rc = 2;
+    settings = workspace_config_get(ws);
+    agent_profile prof;
+    if (agent_profile_resolve(settings, agent_name, mode_s ? agent_mode_name(mode) : NULL,
+                              model_spec, &prof, &detail) != BX_OK) {
+        fprintf(stderr, "boxagnts run: %s\n", detail.message);
+        rc = prof.def ? 1 : 2;
         goto out;
     }
-    agent_access access = AGENT_ACCESS_FULL;
-    if (!agent_access_parse(jx_str(agent, "access", "full"), &access)) {
-        fprintf(stderr, "boxagnts run: agent %s has an unknown access '%s'\n", agent_name,
-                jx_str(agent, "access", ""));
-        goto out;
-    }
-    if (!mode_s) {
-        const char *m = jx_str(agent, "permission_mode", jx_str(settings, "permission_mode", "default"));
-        if (!agent_mode_parse(m, &mode) || mode == AGENT_MODE_BYPASS)
-            mode = AGENT_MODE_DEFAULT; /* bypass needs the explicit flag */
-    }
-    if (!model_spec)
-        model_spec = jx_str(agent, "model", jx_str(settings, "default_model", NULL));
+    agent_access access = prof.access;
+    mode = prof.mode;
+    model_spec = prof.model;
     if (!model_spec) {
         fprintf(stderr, "boxagnts run: no model: pass --model provider/model\n");
         rc = 2;
@@ -321,16 +311,8 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
     reg = tools_registry_new(NULL);
     tools_registry_add_embedded(reg);
     tools_registry_load_dir(reg, workspace_tools_dir(ws), false);
-    json_t *hl = jx_arr(settings, "allowed_outbound_hosts");
-    size_t nh = 0;
-    hosts = bx_calloc(json_array_size(hl) + 1, sizeof(*hosts));
-    for (size_t i = 0; i < json_array_size(hl); i++)
-        if (json_is_string(json_array_get(hl, i)))
-            hosts[nh++] = json_string_value(json_array_get(hl, i));
-    tools_ctx tctx = {.root_dir = workspace_root(ws), .allowed_hosts = hosts, .n_allowed_hosts = nh};
-    int64_t tsec = jx_int(jx_obj(settings, "sandbox"), "timeout_s", 0);
-    if (tsec > 0 && tsec < 86400)
-        tctx.timeout_ms = (uint32_t)tsec * 1000u;
+    tools_ctx tctx;
+    tools_ctx_from_config(&tctx, settings, workspace_root(ws));
     agent_toolset_from_registry(reg, &tctx, &toolset);
 
     agent_config cfg = {
@@ -397,11 +379,10 @@ out:
     agent_toolset_release(&toolset);
     if (reg)
         tools_registry_free(reg);
-    bx_free(hosts);
     if (model.call)
         agent_model_llm_release(&model);
     store_close(st);
-    json_decref(settings);
+    workspace_config_release(settings);
     workspace_close(ws);
     bx_buf_release(&prompt);
     json_decref(cs.asks);

@@ -95,7 +95,7 @@ static double threshold(const agent_run *run)
 {
     if (run->cfg.compact_threshold > 0)
         return run->cfg.compact_threshold;
-    double t = jx_num(jx_obj(run->settings, "compaction"), "threshold", 0.85);
+    double t = run->settings->compaction_threshold;
     return t > 0 && t <= 1 ? t : 0.85;
 }
 

@@ -162,8 +162,8 @@ bx_err agent_run_new(const agent_config *cfg, agent_run **out_run, bx_error *det
     run->mode = cfg->mode;
     run->mode_before_plan = cfg->mode == AGENT_MODE_PLAN ? AGENT_MODE_DEFAULT : cfg->mode;
     agent_rules_init(&run->rules);
-    run->settings = cfg->ws ? workspace_settings(cfg->ws) : json_object();
-    agent_rules_from_settings(&run->rules, run->settings);
+    run->settings = cfg->ws ? workspace_config_get(cfg->ws) : workspace_config_from_json(NULL, NULL);
+    agent_rules_from_config(&run->rules, run->settings);
     run->root = cfg->root_dir ? cfg->root_dir : cfg->ws ? workspace_root(cfg->ws) : NULL;
     run->messages = json_array();
     run->messages_gen = 1;
@@ -199,7 +199,7 @@ void agent_run_free(agent_run *run)
     bx_vec_release(&run->pending);
     bx_vec_release(&run->calls);
     agent_rules_release(&run->rules);
-    json_decref(run->settings);
+    workspace_config_release(run->settings);
     json_decref(run->messages);
     bx_arena_release(&run->lcache.arena);
     bx_free(run->lcache.msgs);
@@ -234,8 +234,8 @@ static void build_system(agent_run *run)
                       "- Permission mode: %s\n",
                   run->cfg.model->spec, run->cfg.agent_name, agent_access_name(run->cfg.access),
                   agent_mode_name(run->mode));
-    const char *desc = jx_str(jx_obj(jx_obj(run->settings, "agents"), run->cfg.agent_name),
-                              "prompt", NULL);
+    const workspace_agent_def *def = workspace_config_agent(run->settings, run->cfg.agent_name);
+    const char *desc = def ? def->prompt : NULL;
     if (desc)
         bx_buf_printf(&b, "\n# Agent instructions\n%s\n", desc);
     if (run->cfg.ws) {
@@ -1124,9 +1124,10 @@ static agent_outcome budget_outcome(agent_run *run, int max_turns)
 static agent_outcome loop(agent_run *run, bx_error *detail)
 {
     int max_turns = run->cfg.max_turns;
-    if (max_turns <= 0)
-        max_turns = (int)jx_int(jx_obj(jx_obj(run->settings, "agents"), run->cfg.agent_name),
-                                "max_turns", 100);
+    if (max_turns <= 0) {
+        const workspace_agent_def *def = workspace_config_agent(run->settings, run->cfg.agent_name);
+        max_turns = def && def->max_turns > 0 ? def->max_turns : 100;
+    }
     if (max_turns <= 0)
         max_turns = 100;
     int continuations = 0;

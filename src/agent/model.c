@@ -27,22 +27,22 @@ bx_err agent_model_llm(workspace *ws, const char *spec, agent_model *out, bx_err
     memset(out, 0, sizeof(*out));
     if (!spec || strlen(spec) >= sizeof(out->spec))
         return bx_error_set(detail, BX_INVALID, -1, "model must be provider/model");
-    json_t *settings = ws ? workspace_settings(ws) : NULL;
+    const workspace_config *settings = ws ? workspace_config_get(ws) : NULL;
     llm_backend *b = bx_calloc(1, sizeof(*b));
     llm_provider_init(&b->provider);
     llm_provider_release(&b->provider);
     bx_err err = llm_provider_resolve(spec, settings, ws ? ws_secret : NULL, ws, NULL, NULL,
                                       &b->provider, &b->model_id, detail);
     if (err) {
-        json_decref(settings);
+        workspace_config_release(settings);
         llm_provider_release(&b->provider);
         bx_free(b->model_id);
         bx_free(b);
         return err;
     }
-    if (llm_model_lookup(spec, settings, &out->info) != BX_OK)
+    if (llm_model_lookup(spec, settings ? settings->models : NULL, &out->info) != BX_OK)
         memset(&out->info, 0, sizeof(out->info));
-    json_decref(settings);
+    workspace_config_release(settings);
     snprintf(out->spec, sizeof(out->spec), "%s", spec);
     out->model_id = b->model_id;
     out->call = backend_call;

@@ -178,59 +178,60 @@ static char *normalize_subject(const char *s)
     return out;
 }
 
-bx_err agent_rules_add(agent_rules *r, bool allow, const json_t *spec, bx_error *detail)
+static void push_rule(agent_rules *r, bool allow, const workspace_rule *w)
 {
-    char *tool = NULL, *glob = NULL;
-    if (json_is_string(spec)) {
-        const char *s = json_string_value(spec);
-        const char *open = strchr(s, '(');
-        size_t n = strlen(s);
-        if (open) {
-            if (n < 2 || s[n - 1] != ')' || open == s)
-                return bx_error_set(detail, BX_INVALID, -1, "rule '%s': expected tool(glob)", s);
-            tool = bx_strndup(s, (size_t)(open - s));
-            glob = bx_strndup(open + 1, (size_t)(s + n - 1 - (open + 1)));
-        } else {
-            if (n == 0)
-                return bx_error_set(detail, BX_INVALID, -1, "empty rule");
-            tool = bx_strdup(s);
-        }
-    } else if (json_is_object(spec)) {
-        const char *t = jx_str(spec, "tool", NULL);
-        if (!t || !*t)
-            return bx_error_set(detail, BX_INVALID, -1, "rule object without a tool");
-        tool = bx_strdup(t);
-        const char *p = jx_str(spec, "path", jx_str(spec, "pattern", NULL));
-        if (p)
-            glob = bx_strdup(p);
-    } else {
-        return bx_error_set(detail, BX_INVALID, -1, "a rule is a string or an object");
-    }
-    if (glob && strlen(glob) > 4096) {
-        bx_free(tool);
-        bx_free(glob);
-        return bx_error_set(detail, BX_TOOBIG, -1, "rule glob longer than 4096 bytes");
-    }
-    agent_rule ru = {tool, glob};
+    agent_rule ru = {bx_strdup(w->tool), w->glob ? bx_strdup(w->glob) : NULL};
     bx_vec_push(allow ? &r->allow : &r->deny, &ru);
-    return BX_OK;
 }
 
-void agent_rules_from_settings(agent_rules *r, const json_t *settings)
+bx_err agent_rules_add(agent_rules *r, bool allow, const json_t *spec, bx_error *detail)
 {
-    json_t *perm = jx_obj(settings, "permissions");
-    for (int pass = 0; pass < 2; pass++) {
-        json_t *arr = jx_arr(perm, pass ? "deny" : "allow");
-        size_t i;
-        json_t *v;
-        json_array_foreach(arr, i, v) {
-            bx_error e;
-            bx_error_clear(&e);
-            if (agent_rules_add(r, pass == 0, v, &e) != BX_OK)
-                bx_log(BX_LOG_WARN, "agent", "settings permissions.%s[%zu] skipped: %s",
-                       pass ? "deny" : "allow", i, e.message);
-        }
-    }
+    /* One parser for the rule syntax, the workspace's: a rule the API adds
+     * reads exactly as one written in settings.json. */
+    bx_arena arena;
+    bx_arena_init(&arena, 1024);
+    workspace_rule w;
+    bx_err err = workspace_rule_parse(spec, &arena, &w, detail);
+    if (!err)
+        push_rule(r, allow, &w);
+    bx_arena_release(&arena);
+    return err;
+}
+
+void agent_rules_from_config(agent_rules *r, const workspace_config *cfg)
+{
+    /* Malformed entries were reported, with their place in the file, and
+     * left out when the snapshot was built. */
+    for (size_t i = 0; i < cfg->n_allow; i++)
+        push_rule(r, true, &cfg->allow[i]);
+    for (size_t i = 0; i < cfg->n_deny; i++)
+        push_rule(r, false, &cfg->deny[i]);
+}
+
+bx_err agent_profile_resolve(const workspace_config *cfg, const char *agent_name,
+                             const char *mode_override, const char *model_override,
+                             agent_profile *out, bx_error *detail)
+{
+    memset(out, 0, sizeof *out);
+    out->def = workspace_config_agent(cfg, agent_name);
+    if (!out->def)
+        return bx_error_set(detail, BX_INVALID, -1, "no agent named \"%s\" in settings.agents",
+                            agent_name ? agent_name : "");
+    if (!agent_access_parse(out->def->access, &out->access))
+        return bx_error_set(detail, BX_INVALID, -1, "agent %s has an unknown access \"%s\"",
+                            agent_name, out->def->access);
+    const char *mode_s = mode_override;
+    if (!mode_s)
+        mode_s = out->def->permission_mode ? out->def->permission_mode : cfg->permission_mode;
+    if (!agent_mode_parse(mode_s, &out->mode))
+        return bx_error_set(detail, BX_INVALID, -1, "unknown permission mode \"%s\"", mode_s);
+    if (out->mode == AGENT_MODE_BYPASS && !mode_override)
+        out->mode = AGENT_MODE_DEFAULT; /* bypass only on the user's explicit request */
+    out->model = model_override && *model_override ? model_override
+                 : out->def->model                 ? out->def->model
+                 : *cfg->default_model             ? cfg->default_model
+                                                   : NULL;
+    return BX_OK;
 }
 
 const char *agent_call_subject(const char *tool, const json_t *input)

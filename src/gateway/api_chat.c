@@ -241,23 +241,23 @@ static enum MHD_Result get_run(gateway_req *req)
 
 /* ---------------------------------------------------------------- tools */
 
-static json_t *tool_json(tools_tool *t, const json_t *settings)
+static json_t *tool_json(tools_tool *t, const workspace_config *settings)
 {
     json_t *spec = tools_tool_spec(t);
-    jx_set_bool(spec, "enabled", !gateway__tool_disabled(settings, tools_tool_name(t)));
+    jx_set_bool(spec, "enabled", !workspace_config_tool_disabled(settings, tools_tool_name(t)));
     return spec;
 }
 
 static enum MHD_Result list_tools(gateway_req *req)
 {
-    json_t *settings = workspace_settings(req->gw->ws);
+    const workspace_config *settings = workspace_config_get(req->gw->ws);
     tools_tool **list = NULL;
     size_t n = tools_registry_list(req->gw->tools, &list);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, tool_json(list[i], settings));
     tools_list_free(list, n);
-    json_decref(settings);
+    workspace_config_release(settings);
     return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:o}", "tools", arr));
 }
 
@@ -267,9 +267,9 @@ static enum MHD_Result get_tool(gateway_req *req)
     if (!t)
         return gateway__send_error(req, MHD_HTTP_NOT_FOUND, "not_found", "no tool named \"%s\"",
                                    req->params[0]);
-    json_t *settings = workspace_settings(req->gw->ws);
+    const workspace_config *settings = workspace_config_get(req->gw->ws);
     json_t *body = tool_json(t, settings);
-    json_decref(settings);
+    workspace_config_release(settings);
     tools_tool_unref(t);
     return gateway__send_json(req, MHD_HTTP_OK, body);
 }
@@ -294,21 +294,18 @@ static enum MHD_Result put_tool(gateway_req *req)
                                    req->params[0]);
     gateway *gw = req->gw;
     pthread_mutex_lock(&gw->settings_lock);
-    json_t *settings = workspace_settings(gw->ws);
-    json_t *old = jx_arr(jx_obj(settings, "tools"), "disabled");
+    const workspace_config *settings = workspace_config_get(gw->ws);
     json_t *list = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(old, i, v) if (json_is_string(v) &&
-                                      strcmp(json_string_value(v), req->params[0]) != 0)
-        json_array_append(list, v);
+    for (size_t i = 0; i < settings->n_tools_disabled; i++)
+        if (strcmp(settings->tools_disabled[i], req->params[0]) != 0)
+            json_array_append_new(list, json_string(settings->tools_disabled[i]));
     if (!enable)
         json_array_append_new(list, json_string(req->params[0]));
     json_t *patch = json_pack("{s:{s:o}}", "tools", "disabled", list);
     bx_error e;
     bx_err err = workspace_settings_update(gw->ws, patch, &e);
     json_decref(patch);
-    json_decref(settings);
+    workspace_config_release(settings);
     pthread_mutex_unlock(&gw->settings_lock);
     if (err) {
         tools_tool_unref(t);
@@ -317,9 +314,9 @@ static enum MHD_Result put_tool(gateway_req *req)
                                        e.message);
         return gateway__send_bx_error(req, err, &e);
     }
-    settings = workspace_settings(gw->ws);
+    settings = workspace_config_get(gw->ws);
     json_t *out = tool_json(t, settings);
-    json_decref(settings);
+    workspace_config_release(settings);
     tools_tool_unref(t);
     return gateway__send_json(req, MHD_HTTP_OK, out);
 }

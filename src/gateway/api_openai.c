@@ -348,7 +348,8 @@ static enum MHD_Result chat_completions(gateway_req *req)
     const char *agent = jx_str(body, "model", NULL);
     json_t *messages = jx_arr(body, "messages");
     json_t *stream = json_object_get(body, "stream");
-    json_t *settings = workspace_settings(gw->ws);
+    const workspace_config *settings = workspace_config_get(gw->ws);
+    const workspace_agent_def *def = agent ? workspace_config_agent(settings, agent) : NULL;
     bx_buf prompt;
     bx_buf_init(&prompt, GATEWAY_BODY_MAX);
     char title[64] = "";
@@ -358,7 +359,7 @@ static enum MHD_Result chat_completions(gateway_req *req)
                                 "model (an agent name) and messages (an array) are required");
         goto out;
     }
-    if (!jx_obj(jx_obj(settings, "agents"), agent)) {
+    if (!def) {
         r = gateway__send_error(req, MHD_HTTP_NOT_FOUND, "model_not_found",
                                 "model must name an agent; there is no agent \"%s\"", agent);
         goto out;
@@ -373,8 +374,7 @@ static enum MHD_Result chat_completions(gateway_req *req)
     bx_error e;
     store_session_fields f = {.title = title,
                               .agent = agent,
-                              .model = jx_str(jx_obj(jx_obj(settings, "agents"), agent), "model",
-                                              jx_str(settings, "default_model", ""))};
+                              .model = def->model ? def->model : settings->default_model};
     gateway__sessions_changed(gw);
     bx_err err = store_session_create(gw->st, &f, sid, &e);
     if (err) {
@@ -429,21 +429,20 @@ static enum MHD_Result chat_completions(gateway_req *req)
     req->responded = true;
 out:
     bx_buf_release(&prompt);
-    json_decref(settings);
+    workspace_config_release(settings);
     json_decref(body);
     return r;
 }
 
 static enum MHD_Result list_models(gateway_req *req)
 {
-    json_t *settings = workspace_settings(req->gw->ws);
+    const workspace_config *settings = workspace_config_get(req->gw->ws);
     json_t *data = json_array();
-    const char *name;
-    json_t *v;
-    json_object_foreach(jx_obj(settings, "agents"), name, v)
-        json_array_append_new(data, json_pack("{s:s,s:s,s:i,s:s}", "id", name, "object", "model",
-                                              "created", 0, "owned_by", "boxagnts"));
-    json_decref(settings);
+    for (size_t i = 0; i < settings->n_agents; i++)
+        json_array_append_new(data, json_pack("{s:s,s:s,s:i,s:s}", "id", settings->agents[i].name,
+                                              "object", "model", "created", 0, "owned_by",
+                                              "boxagnts"));
+    workspace_config_release(settings);
     return gateway__send_json(req, MHD_HTTP_OK,
                               json_pack("{s:s,s:o}", "object", "list", "data", data));
 }

@@ -168,27 +168,27 @@ static enum MHD_Result create_session(gateway_req *req)
     if (!body)
         return r;
     bool bad = false;
-    json_t *settings = workspace_settings(req->gw->ws);
+    const workspace_config *settings = workspace_config_get(req->gw->ws);
     store_session_fields f = {
         .title = opt_string(body, "title", &bad),
         .agent = opt_string(body, "agent", &bad),
         .model = opt_string(body, "model", &bad),
     };
     if (bad) {
-        json_decref(settings);
+        workspace_config_release(settings);
         json_decref(body);
         return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
                                    "title, agent and model must be strings");
     }
     if (!f.agent)
         f.agent = "build";
-    if (!jx_obj(jx_obj(settings, "agents"), f.agent)) {
+    if (!workspace_config_agent(settings, f.agent)) {
         r = gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
                                 "no agent named \"%s\"", f.agent);
         goto out;
     }
     if (!f.model)
-        f.model = jx_str(settings, "default_model", "");
+        f.model = settings->default_model;
     char id[37];
     bx_error e;
     gateway__sessions_changed(req->gw);
@@ -206,7 +206,7 @@ static enum MHD_Result create_session(gateway_req *req)
     r = gateway__send_json(req, MHD_HTTP_CREATED, session_json(&s));
     store_session_release(&s);
 out:
-    json_decref(settings);
+    workspace_config_release(settings);
     json_decref(body);
     return r;
 }

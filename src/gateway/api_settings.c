@@ -17,6 +17,10 @@ static enum MHD_Result get_settings(gateway_req *req)
     const bx_error *e = workspace_settings_error(req->gw->ws);
     if (e)
         json_object_set_new(body, "settings_error", json_string(e->message));
+    char *problems = workspace_settings_problems(req->gw->ws);
+    if (problems)
+        json_object_set_new(body, "settings_problems", json_string(problems));
+    bx_free(problems);
     return gateway__send_json(req, MHD_HTTP_OK, body);
 }
 

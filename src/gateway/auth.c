@@ -208,15 +208,11 @@ static bool name_allowed(gateway *gw, const char *host)
         (strcasecmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0 ||
          strcmp(host, "::1") == 0))
         return true;
-    json_t *settings = workspace_settings(gw->ws);
-    json_t *names = jx_path(settings, "gateway.allowed_hosts");
+    const workspace_config *settings = workspace_config_get(gw->ws);
     bool ok = false;
-    size_t i;
-    json_t *v;
-    if (json_is_array(names))
-        json_array_foreach(names, i, v) if (json_is_string(v) &&
-                                            strcasecmp(json_string_value(v), host) == 0) ok = true;
-    json_decref(settings);
+    for (size_t i = 0; i < settings->n_gateway_hosts && !ok; i++)
+        ok = strcasecmp(settings->gateway_hosts[i], host) == 0;
+    workspace_config_release(settings);
     return ok;
 }
 

@@ -193,7 +193,6 @@ void gateway__run_cancel_locked(gw_run *r);
 /* The agent run of r, for approvals, answers and stats; the caller holds
  * gw->runs_lock, which keeps r alive. */
 agent_run *gateway__run_agent(gw_run *r);
-bool gateway__tool_disabled(const json_t *settings, const char *name);
 
 /* Something about sessions changed (call before the write): the cached
  * session lists (api_sessions.c) are stale. */

@@ -33,8 +33,8 @@ struct gw_run {
     agent_tool *atools;
     tool_slot *slots;
     size_t n_tools;
-    tools_ctx tctx;
-    const char **hosts;
+    tools_ctx tctx;                    /* borrows from settings */
+    const workspace_config *settings; /* the snapshot the run started with */
     char *agent_name;
     gateway__run_event_fn on_event; /* an extra listener (the OpenAI endpoint), or NULL */
     void *on_event_ctx;
@@ -44,57 +44,6 @@ struct gw_run {
     gateway__run_done_fn on_done;
     void *on_done_ctx;
 };
-
-/* ------------------------------------------------------------ settings */
-
-/* "256M" -> bytes; false on junk. */
-static bool parse_size(const json_t *v, uint64_t *out)
-{
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        *out = (uint64_t)json_integer_value(v);
-        return true;
-    }
-    if (!json_is_string(v))
-        return false;
-    char *end;
-    const char *s = json_string_value(v);
-    unsigned long long n = strtoull(s, &end, 10);
-    if (end == s)
-        return false;
-    switch (*end) {
-    case 'K':
-    case 'k':
-        n <<= 10;
-        end++;
-        break;
-    case 'M':
-    case 'm':
-        n <<= 20;
-        end++;
-        break;
-    case 'G':
-    case 'g':
-        n <<= 30;
-        end++;
-        break;
-    default:
-        break;
-    }
-    if (*end)
-        return false;
-    *out = n;
-    return true;
-}
-
-bool gateway__tool_disabled(const json_t *settings, const char *name)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(jx_arr(jx_obj(settings, "tools"), "disabled"), i,
-                       v) if (json_is_string(v) &&
-                              strcmp(json_string_value(v), name) == 0) return true;
-    return false;
-}
 
 /* --------------------------------------------------------- tool adapter */
 
@@ -140,7 +89,7 @@ static agent_level level_of(tools_level l)
     }
 }
 
-static void build_tools(gateway *gw, gw_run *r, const json_t *settings)
+static void build_tools(gateway *gw, gw_run *r)
 {
     tools_tool **list = NULL;
     size_t n = tools_registry_list(gw->tools, &list);
@@ -148,7 +97,7 @@ static void build_tools(gateway *gw, gw_run *r, const json_t *settings)
     r->slots = bx_calloc(n ? n : 1, sizeof *r->slots);
     for (size_t i = 0; i < n; i++) {
         tools_tool *t = list[i];
-        if (gateway__tool_disabled(settings, tools_tool_name(t)))
+        if (workspace_config_tool_disabled(r->settings, tools_tool_name(t)))
             continue;
         tool_slot *s = &r->slots[r->n_tools];
         s->tool = tools_tool_ref(t);
@@ -163,23 +112,7 @@ static void build_tools(gateway *gw, gw_run *r, const json_t *settings)
         };
     }
     tools_list_free(list, n);
-    json_t *hosts = jx_arr(settings, "allowed_outbound_hosts");
-    size_t nh = json_array_size(hosts), k = 0;
-    r->hosts = bx_calloc(nh ? nh : 1, sizeof *r->hosts);
-    for (size_t i = 0; i < nh; i++)
-        if (json_is_string(json_array_get(hosts, i)))
-            r->hosts[k++] = bx_strdup(json_string_value(json_array_get(hosts, i)));
-    r->tctx = (tools_ctx){
-        .root_dir = workspace_root(gw->ws), .allowed_hosts = r->hosts, .n_allowed_hosts = k};
-    json_t *sb = jx_obj(settings, "sandbox");
-    int64_t ts = jx_int(sb, "timeout_s", 0);
-    if (ts > 0 && ts < 86400)
-        r->tctx.timeout_ms = (uint32_t)ts * 1000u;
-    uint64_t v;
-    if (parse_size(json_object_get(sb, "max_memory"), &v))
-        r->tctx.max_memory = v;
-    if (jx_int(sb, "fuel", 0) > 0)
-        r->tctx.fuel = (uint64_t)jx_int(sb, "fuel", 0);
+    tools_ctx_from_config(&r->tctx, r->settings, workspace_root(gw->ws));
 }
 
 /* ----------------------------------------------------------------- runs */
@@ -191,9 +124,7 @@ static void run_free(gw_run *r)
         agent_model_llm_release(&r->model);
     for (size_t i = 0; i < r->n_tools; i++)
         tools_tool_unref(r->slots[i].tool);
-    for (size_t i = 0; i < r->tctx.n_allowed_hosts; i++)
-        bx_free((char *)r->hosts[i]);
-    bx_free(r->hosts);
+    workspace_config_release(r->settings);
     bx_free(r->slots);
     bx_free(r->atools);
     gateway__hub_close(r->chan);
@@ -244,35 +175,16 @@ bx_err gateway__run_start(gateway *gw, const gateway_run_opts *o, bx_error *deta
 {
     if (gateway__hubs_closing(gw))
         return bx_error_set(detail, BX_BUSY, -1, "the server is shutting down");
-    json_t *settings = workspace_settings(gw->ws);
-    json_t *agent = jx_obj(jx_obj(settings, "agents"), o->agent);
+    const workspace_config *settings = workspace_config_get(gw->ws);
     bx_err err = BX_OK;
     gw_run *r = NULL;
-    if (!agent) {
-        err = bx_error_set(detail, BX_INVALID, -1, "no agent named \"%s\"", o->agent);
+    agent_profile prof;
+    if ((err = agent_profile_resolve(settings, o->agent, o->mode, o->model, &prof, detail)))
         goto fail;
-    }
-    agent_access access = AGENT_ACCESS_FULL;
-    if (!agent_access_parse(jx_str(agent, "access", "full"), &access)) {
-        err = bx_error_set(detail, BX_INVALID, -1, "agent %s has an unknown access \"%s\"",
-                           o->agent, jx_str(agent, "access", ""));
-        goto fail;
-    }
-    agent_mode mode = AGENT_MODE_DEFAULT;
-    const char *mode_s = o->mode;
-    if (!mode_s)
-        mode_s = jx_str(agent, "permission_mode", jx_str(settings, "permission_mode", "default"));
-    if (!agent_mode_parse(mode_s, &mode)) {
-        err = bx_error_set(detail, BX_INVALID, -1, "unknown permission mode \"%s\"", mode_s);
-        goto fail;
-    }
-    if (mode == AGENT_MODE_BYPASS && !o->mode)
-        mode = AGENT_MODE_DEFAULT; /* bypass only on the user's explicit request */
-    const char *model = o->model && *o->model
-                            ? o->model
-                            : jx_str(agent, "model", jx_str(settings, "default_model", ""));
+    const char *model = prof.model ? prof.model : "";
     r = bx_calloc(1, sizeof *r);
     r->gw = gw;
+    r->settings = workspace_config_ref(settings);
     snprintf(r->session_id, sizeof r->session_id, "%s", o->session_id);
     r->prompt = bx_strdup(o->prompt);
     /* agent_run_new copies the config, not the strings it points to. */
@@ -288,15 +200,15 @@ bx_err gateway__run_start(gateway *gw, const gateway_run_opts *o, bx_error *deta
         goto fail;
     }
     r->model_ok = true;
-    build_tools(gw, r, settings);
+    build_tools(gw, r);
     const char *t = getenv("BOXAGNTS_APPROVAL_TIMEOUT_MS");
     agent_config cfg = {
         .ws = gw->ws,
         .st = gw->st,
         .model = &r->model,
         .agent_name = r->agent_name,
-        .access = access,
-        .mode = mode,
+        .access = prof.access,
+        .mode = prof.mode,
         .session_id = r->session_id,
         .tools = r->atools,
         .n_tools = r->n_tools,
@@ -342,12 +254,12 @@ bx_err gateway__run_start(gateway *gw, const gateway_run_opts *o, bx_error *deta
     }
     pthread_attr_destroy(&attr);
     pthread_mutex_unlock(&gw->runs_lock);
-    json_decref(settings);
+    workspace_config_release(settings);
     return BX_OK;
 fail:
     if (r)
         run_free(r);
-    json_decref(settings);
+    workspace_config_release(settings);
     return err;
 }
 

@@ -75,7 +75,7 @@ static const json_t *find(const json_t *models, const char *spec, const char **o
     return NULL;
 }
 
-bx_err llm_model_lookup(const char *spec, const json_t *settings, llm_model_info *out)
+bx_err llm_model_lookup(const char *spec, const json_t *models, llm_model_info *out)
 {
     memset(out, 0, sizeof(*out));
     if (!spec)
@@ -84,9 +84,8 @@ bx_err llm_model_lookup(const char *spec, const json_t *settings, llm_model_info
     const json_t *base = find(jx_obj(llm_catalog(), "models"), spec, &name);
     if (base)
         fill(name, base, out);
-    json_t *over_models = jx_obj(settings, "models");
     const char *oname = NULL;
-    const json_t *over = over_models ? find(over_models, spec, &oname) : NULL;
+    const json_t *over = json_is_object(models) ? find(models, spec, &oname) : NULL;
     if (over)
         fill(oname, over, out);
     return base || over ? BX_OK : BX_NOTFOUND;

@@ -178,7 +178,7 @@ int llm_cli_main(int argc, char **argv, const char *workspace_dir)
     int rc = 1;
     bx_error detail;
     workspace *ws = NULL;
-    json_t *settings = NULL;
+    const workspace_config *settings = NULL;
     llm_provider prov;
     char *model_id = NULL;
     llm_provider_init(&prov);
@@ -186,9 +186,9 @@ int llm_cli_main(int argc, char **argv, const char *workspace_dir)
         fprintf(stderr, "boxagnts llm: %s\n", detail.message);
         goto out;
     }
-    settings = workspace_settings(ws);
-    if (!model)
-        model = jx_str(settings, "default_model", NULL);
+    settings = workspace_config_get(ws);
+    if (!model && *settings->default_model)
+        model = settings->default_model;
     if (!model) {
         fprintf(stderr, "boxagnts llm: --model PROVIDER/MODEL is required\n");
         rc = 2;
@@ -228,7 +228,7 @@ int llm_cli_main(int argc, char **argv, const char *workspace_dir)
                 resp.error ? ": " : "", resp.error ? resp.error : "");
     } else {
         llm_model_info mi;
-        bool priced = llm_model_lookup(model, settings, &mi) == BX_OK;
+        bool priced = llm_model_lookup(model, settings->models, &mi) == BX_OK;
         double cost = priced ? llm_cost(&mi, &resp.usage) : 0;
         if (ping)
             printf("ok %s: %.0f ms (first byte %.0f ms), reply \"%s\"\n", model,
@@ -246,7 +246,7 @@ int llm_cli_main(int argc, char **argv, const char *workspace_dir)
 out:
     bx_free(model_id);
     llm_provider_release(&prov);
-    json_decref(settings);
+    workspace_config_release(settings);
     if (ws)
         workspace_close(ws);
     return rc;

@@ -152,7 +152,7 @@ static char *env_base(const preset *pr, const char *value)
     return bx_strdup(value);
 }
 
-bx_err llm_provider_resolve(const char *spec, const json_t *settings, llm_secret_fn secret,
+bx_err llm_provider_resolve(const char *spec, const workspace_config *settings, llm_secret_fn secret,
                             void *secret_ctx, llm_env_fn env, void *env_ctx,
                             llm_provider *out, char **out_model, bx_error *detail)
 {
@@ -175,7 +175,7 @@ bx_err llm_provider_resolve(const char *spec, const json_t *settings, llm_secret
         strcpy(id, "gemini");
 
     const preset *pr = find_preset(id);
-    json_t *conf = jx_obj(jx_obj(settings, "providers"), id);
+    const workspace_provider_conf *conf = workspace_config_provider(settings, id);
     if (!pr && !conf)
         return bx_error_set(detail, BX_NOTFOUND, -1,
                             "unknown provider '%s' (not a preset and not in settings.providers)", id);
@@ -189,37 +189,38 @@ bx_err llm_provider_resolve(const char *spec, const json_t *settings, llm_secret
         out->flags = LLM_PF_NO_KEY | LLM_PF_STREAM_USAGE;
     }
     if (conf) {
-        const char *adapter = jx_str(conf, "adapter", NULL);
-        if (adapter && !parse_api(adapter, &out->api))
+        if (conf->adapter && !parse_api(conf->adapter, &out->api))
             return bx_error_set(detail, BX_INVALID, -1, "providers.%s.adapter '%s' is not one of "
-                                "openai-chat, openai-responses, anthropic, gemini", id, adapter);
-        if (jx_str(conf, "base_url", NULL))
-            set_str(&out->base_url, jx_str(conf, "base_url", NULL));
-        if (jx_str(conf, "ca_file", NULL))
-            set_str(&out->ca_file, jx_str(conf, "ca_file", NULL));
-        if (jx_str(conf, "api_version", NULL))
-            set_str(&out->api_version, jx_str(conf, "api_version", NULL));
-        if (jx_str(conf, "api_key_env", NULL)) {
-            key_env = jx_str(conf, "api_key_env", NULL);
+                                "openai-chat, openai-responses, anthropic, gemini", id, conf->adapter);
+        if (conf->base_url)
+            set_str(&out->base_url, conf->base_url);
+        if (conf->ca_file)
+            set_str(&out->ca_file, conf->ca_file);
+        if (conf->api_version)
+            set_str(&out->api_version, conf->api_version);
+        if (conf->api_key_env) {
+            key_env = conf->api_key_env;
             if (!pr)
                 out->flags &= ~(unsigned)LLM_PF_NO_KEY;
         }
-        json_t *h = jx_obj(conf, "headers");
-        if (h)
-            out->headers = json_deep_copy(h);
-        json_t *t = jx_obj(conf, "timeouts");
-        if (t) {
-            out->connect_timeout_ms = jx_int(t, "connect_ms", out->connect_timeout_ms);
-            out->first_byte_timeout_ms = jx_int(t, "first_byte_ms", out->first_byte_timeout_ms);
-            out->stall_timeout_ms = jx_int(t, "stall_ms", out->stall_timeout_ms);
+        if (conf->n_headers) {
+            out->headers = json_object();
+            for (size_t i = 0; i < conf->n_headers; i++)
+                jx_set_str(out->headers, conf->header_names[i], conf->header_values[i]);
         }
-        json_t *r = jx_obj(conf, "retry");
-        if (r) {
-            out->max_retries = (int)jx_int(r, "max_retries", out->max_retries);
-            out->retry_base_ms = jx_int(r, "base_ms", out->retry_base_ms);
-            out->retry_max_ms = jx_int(r, "max_ms", out->retry_max_ms);
-        }
-        if (jx_bool(conf, "max_completion_tokens", false))
+        if (conf->connect_ms >= 0)
+            out->connect_timeout_ms = conf->connect_ms;
+        if (conf->first_byte_ms >= 0)
+            out->first_byte_timeout_ms = conf->first_byte_ms;
+        if (conf->stall_ms >= 0)
+            out->stall_timeout_ms = conf->stall_ms;
+        if (conf->max_retries >= 0)
+            out->max_retries = conf->max_retries;
+        if (conf->retry_base_ms >= 0)
+            out->retry_base_ms = conf->retry_base_ms;
+        if (conf->retry_max_ms >= 0)
+            out->retry_max_ms = conf->retry_max_ms;
+        if (conf->max_completion_tokens)
             out->flags |= LLM_PF_MAX_COMPLETION_TOKENS;
     }
     if (pr && pr->base_env) {

@@ -18,6 +18,7 @@
 
 #include "json/json.h"
 #include "util/util.h"
+#include "workspace/workspace.h"
 
 /* ------------------------------------------------------------ the model */
 
@@ -280,13 +281,13 @@ typedef char *(*llm_secret_fn)(void *ctx, const char *name);
 typedef const char *(*llm_env_fn)(void *ctx, const char *name);
 
 /* Splits "provider/model" and fills the provider from, in order: the
- * built-in preset, settings.providers[<id>] ({"adapter","base_url","api_key_env",
- * "api_version","headers","ca_file","timeouts":{...},"retry":{...}}), then the environment
+ * built-in preset, settings.providers[<id>] (workspace_provider_conf; settings
+ * may be NULL), then the environment
  * (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL,
  * OLLAMA_HOST). Keys come from secrets (then the environment). An id that is
  * neither a preset nor in settings is BX_NOTFOUND; a preset that needs a key
  * and has none is BX_AUTH. *out_model gets a bx_malloc'd model id. */
-bx_err llm_provider_resolve(const char *spec, const json_t *settings, llm_secret_fn secret,
+bx_err llm_provider_resolve(const char *spec, const workspace_config *settings, llm_secret_fn secret,
                             void *secret_ctx, llm_env_fn env, void *env_ctx,
                             llm_provider *out, char **out_model, bx_error *detail);
 
@@ -312,10 +313,11 @@ typedef struct llm_model_info {
     unsigned caps;           /* llm_model_caps */
 } llm_model_info;
 
-/* Looks up "provider/model" in settings.models (overrides), then the built-in
- * catalog (data/models.json); a provider with no entry falls back to the same
+/* Looks up "provider/model" in models (the settings' overrides, catalog
+ * format: workspace_config.models; may be NULL), then the built-in catalog
+ * (data/models.json); a provider with no entry falls back to the same
  * model id under any provider. BX_NOTFOUND when unknown. */
-bx_err llm_model_lookup(const char *spec, const json_t *settings, llm_model_info *out);
+bx_err llm_model_lookup(const char *spec, const json_t *models, llm_model_info *out);
 /* The built-in catalog as parsed JSON (borrowed, lives until exit). */
 const json_t *llm_catalog(void);
 /* Cost in USD of usage at the model's prices. */

@@ -24,31 +24,6 @@ static void usage(FILE *f)
           f);
 }
 
-/* "256M" -> bytes; false on junk. */
-static bool parse_size(const json_t *v, uint64_t *out)
-{
-    if (json_is_integer(v)) {
-        if (json_integer_value(v) < 0) return false;
-        *out = (uint64_t)json_integer_value(v);
-        return true;
-    }
-    if (!json_is_string(v)) return false;
-    char *end;
-    const char *s = json_string_value(v);
-    unsigned long long n = strtoull(s, &end, 10);
-    if (end == s) return false;
-    switch (*end) {
-    case 'K': case 'k': n <<= 10; end++; break;
-    case 'M': case 'm': n <<= 20; end++; break;
-    case 'G': case 'g': n <<= 30; end++; break;
-    default: break;
-    }
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end) return false;
-    *out = n;
-    return true;
-}
-
 static char *read_stdin_all(size_t max)
 {
     bx_buf b;
@@ -152,21 +127,10 @@ int tools_cli_main(int argc, char **argv, const char *workspace_dir)
                         detail.column, detail.message);
                 rc = 2;
             } else {
-                json_t *settings = workspace_settings(ws);
-                json_t *hosts = jx_arr(settings, "allowed_outbound_hosts");
-                size_t nh = json_array_size(hosts);
-                const char **hv = bx_calloc(nh ? nh : 1, sizeof *hv);
-                size_t k = 0;
-                for (size_t i = 0; i < nh; i++)
-                    if (json_is_string(json_array_get(hosts, i))) hv[k++] = json_string_value(json_array_get(hosts, i));
-                tools_ctx ctx = {.root_dir = workspace_root(ws), .allowed_hosts = hv, .n_allowed_hosts = k,
-                                 .content_cap = TOOLS_STDOUT_CAP};
-                json_t *sb = jx_obj(settings, "sandbox");
-                int64_t ts = jx_int(sb, "timeout_s", 0);
-                if (ts > 0 && ts < 86400) ctx.timeout_ms = (uint32_t)ts * 1000u;
-                uint64_t v;
-                if (parse_size(json_object_get(sb, "max_memory"), &v)) ctx.max_memory = v;
-                if (json_is_integer(json_object_get(sb, "fuel")) && jx_int(sb, "fuel", 0) > 0) ctx.fuel = (uint64_t)jx_int(sb, "fuel", 0);
+                const workspace_config *settings = workspace_config_get(ws);
+                tools_ctx ctx;
+                tools_ctx_from_config(&ctx, settings, workspace_root(ws));
+                ctx.content_cap = TOOLS_STDOUT_CAP;
                 tools_result res;
                 tools_result_init(&res);
                 tools_execute(t, input, &ctx, &res);
@@ -182,8 +146,7 @@ int tools_cli_main(int argc, char **argv, const char *workspace_dir)
                 }
                 rc = res.is_error ? 1 : 0;
                 tools_result_release(&res);
-                bx_free(hv);
-                json_decref(settings);
+                workspace_config_release(settings);
                 json_decref(input);
             }
             bx_free(owned);

@@ -162,3 +162,15 @@ bx_err tools_execute(tools_tool *t, const json_t *input, const tools_ctx *ctx, t
     }
     return e;
 }
+
+void tools_ctx_from_config(tools_ctx *out, const workspace_config *cfg, const char *root_dir)
+{
+    *out = (tools_ctx){
+        .root_dir = root_dir,
+        .allowed_hosts = cfg->allowed_hosts,
+        .n_allowed_hosts = cfg->n_allowed_hosts,
+        .timeout_ms = cfg->sandbox.timeout_ms,
+        .fuel = cfg->sandbox.fuel,
+        .max_memory = cfg->sandbox.max_memory,
+    };
+}

@@ -26,6 +26,7 @@
 
 #include "sandbox/sandbox.h"
 #include "util/util.h"
+#include "workspace/workspace.h"
 
 /* ------------------------------------------------------------- levels */
 
@@ -83,6 +84,11 @@ typedef struct tools_ctx {
     uint64_t max_memory;                   /* 0 = sandbox default */
     size_t content_cap;                    /* 0 = TOOLS_DEFAULT_CONTENT_CAP */
 } tools_ctx;
+
+/* The context the settings give a run: root_dir, the outbound hosts and
+ * the sandbox limits (timeout, memory, fuel); the rest zero. Borrows from
+ * cfg, which must outlive the context. */
+void tools_ctx_from_config(tools_ctx *out, const workspace_config *cfg, const char *root_dir);
 
 /* ------------------------------------------------------------- tools */
 

@@ -146,6 +146,8 @@ bool workspace_parse_size(const json_t *v, uint64_t *out_bytes)
     }
     if (shift)
         end++;
+    if (shift && (*end == 'B' || *end == 'b'))
+        end++; /* "256MB" as well as "256M" */
     if (*end || n > (UINT64_MAX >> shift))
         return false;
     *out_bytes = (uint64_t)n << shift;
@@ -306,7 +308,11 @@ static void build_agents(checker *c, const json_t *doc, workspace_config *cfg)
         a->access = (p[2] = "access", get_enum(c, doc, p, 3, "full", ACCESS, ACCESS_MSG));
         a->permission_mode =
             (p[2] = "permission_mode", get_enum(c, doc, p, 3, NULL, MODES, MODES_MSG));
-        a->system_prompt = (p[2] = "system_prompt", get_str(c, doc, p, 3, NULL));
+        /* system_prompt is what the API and dashboard write; prompt is
+         * the older name, still read */
+        a->prompt = (p[2] = "system_prompt", get_str(c, doc, p, 3, NULL));
+        if (!a->prompt)
+            a->prompt = (p[2] = "prompt", get_str(c, doc, p, 3, NULL));
         a->max_turns = (int)(p[2] = "max_turns", get_int(c, doc, p, 3, 0, 1, 100000));
         a->tools = (p[2] = "tools", get_strings(c, doc, p, 3, &a->n_tools));
     }
@@ -410,6 +416,10 @@ workspace_config *workspace__config_build(const json_t *effective, const char *f
 
     p[0] = "allowed_outbound_hosts";
     cfg->allowed_hosts = get_strings(&c, doc, p, 1, &cfg->n_allowed_hosts);
+    p[0] = "gateway";
+    get_object(&c, doc, p, 1);
+    p[1] = "allowed_hosts";
+    cfg->gateway_hosts = get_strings(&c, doc, p, 2, &cfg->n_gateway_hosts);
     p[0] = "tools";
     get_object(&c, doc, p, 1);
     p[1] = "disabled";

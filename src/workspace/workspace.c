@@ -319,6 +319,19 @@ const workspace_config *workspace_config_get(workspace *ws)
     return cfg;
 }
 
+const workspace_config *workspace_config_from_json(const json_t *doc, char **out_problems)
+{
+    json_t *eff = effective_of(json_is_object(doc) ? doc : NULL);
+    bx_buf problems;
+    bx_buf_init(&problems, 64 * 1024);
+    workspace_config *cfg = workspace__config_build(eff, "settings", NULL, 0, &problems);
+    json_decref(eff);
+    if (out_problems)
+        *out_problems = problems.len ? bx_strdup(problems.data) : NULL;
+    bx_buf_release(&problems);
+    return cfg;
+}
+
 char *workspace_settings_problems(workspace *ws)
 {
     pthread_mutex_lock(&ws->lock);

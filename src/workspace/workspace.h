@@ -94,7 +94,8 @@ typedef struct workspace_agent_def {
     const char *model;           /* NULL: settings.default_model */
     const char *access;          /* "full", "read-only" or "search-only" */
     const char *permission_mode; /* NULL: settings.permission_mode */
-    const char *system_prompt;   /* NULL: the built-in prompt */
+    const char *prompt;          /* system_prompt (or the older "prompt"): instructions
+                                    added to the system prompt, or NULL */
     int max_turns;               /* 0: the agent module's default */
     const char *const *tools;    /* a subset of tools to offer, or NULL (all) */
     size_t n_tools;
@@ -124,6 +125,8 @@ typedef struct workspace_config {
     workspace_limits sandbox;
     const char *const *allowed_hosts; /* allowed_outbound_hosts */
     size_t n_allowed_hosts;
+    const char *const *gateway_hosts; /* gateway.allowed_hosts: extra Host names served */
+    size_t n_gateway_hosts;
     const char *const *tools_disabled; /* tools.disabled */
     size_t n_tools_disabled;
     const workspace_rule *allow, *deny; /* permissions.allow / .deny */
@@ -138,6 +141,10 @@ typedef struct workspace_config {
                              sections whose module reads them itself */
 } workspace_config;
 
+/* A snapshot of a settings document that no workspace holds (defaults
+ * overlaid with doc; tests, and tools that take settings on the command
+ * line). Problems, if any, go to *out_problems (bx_malloc'd) when given. */
+const workspace_config *workspace_config_from_json(const json_t *doc, char **out_problems);
 /* The current snapshot, as a new reference. Never NULL. */
 const workspace_config *workspace_config_get(workspace *ws);
 const workspace_config *workspace_config_ref(const workspace_config *cfg);
@@ -154,7 +161,7 @@ char *workspace_settings_problems(workspace *ws);
 /* Parses one rule ("tool", "tool(glob)" or an object) into arena memory. */
 bx_err workspace_rule_parse(const json_t *spec, bx_arena *arena, workspace_rule *out,
                             bx_error *detail);
-/* A size: a whole number of bytes or "64K", "256M", "2G". */
+/* A size: a whole number of bytes or "64K", "256M", "2G" (or "256MB"). */
 bool workspace_parse_size(const json_t *v, uint64_t *out_bytes);
 
 /* A secret by name (e.g. "OPENAI_API_KEY"): secrets.json first, then the

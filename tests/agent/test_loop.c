@@ -336,6 +336,29 @@ TEST(system_prompt_has_memory_and_true_facts)
     scenario_release(&sc);
 }
 
+/* The agent's instructions as the dashboard writes them (system_prompt)
+ * and under the older key (prompt) both reach the model. */
+TEST(agent_instructions_reach_the_system_prompt)
+{
+    const char *keys[] = {"system_prompt", "prompt"};
+    for (int k = 0; k < 2; k++) {
+        char settings[256];
+        snprintf(settings, sizeof settings,
+                 "{\"agents\":{\"build\":{\"%s\":\"Speak like INSTR-MARKER-%d.\"}}}", keys[k], k);
+        scenario sc;
+        REQUIRE(scenario_init(&sc, "{\"turns\":[" TEXT("hi") "]}", settings));
+        scenario_exec(&sc, "hello");
+        json_t *reqs = fake_requests(&sc.f);
+        char *body = jx_dumps(jx_obj(json_array_get(reqs, 0), "body"));
+        char marker[32];
+        snprintf(marker, sizeof marker, "INSTR-MARKER-%d", k);
+        CHECK(body && strstr(body, marker) != NULL);
+        free(body);
+        json_decref(reqs);
+        scenario_release(&sc);
+    }
+}
+
 TEST(too_many_calls_in_one_reply)
 {
     bx_buf b;

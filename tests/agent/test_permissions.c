@@ -58,7 +58,9 @@ TEST(rules_deny_wins)
     agent_rules_init(&r);
     json_t *s = J("{\"permissions\":{\"allow\":[\"bash\",\"write(src/**)\",{\"tool\":\"edit\",\"path\":\"docs/*.md\"}],"
                   "\"deny\":[\"write(src/secret/**)\",\"bash(rm *)\",\"read(.env)\"]}}");
-    agent_rules_from_settings(&r, s);
+    const workspace_config *cfg = workspace_config_from_json(s, NULL);
+    agent_rules_from_config(&r, cfg);
+    workspace_config_release(cfg);
     json_decref(s);
     CHECK_EQ_INT(r.allow.len, 3);
     CHECK_EQ_INT(r.deny.len, 3);
@@ -102,10 +104,20 @@ TEST(rules_malformed_are_skipped)
     agent_rules r;
     agent_rules_init(&r);
     json_t *s = J("{\"permissions\":{\"allow\":[\"\",42,\"write(\",{\"path\":\"x\"},\"ok\"],\"deny\":\"nope\"}}");
-    agent_rules_from_settings(&r, s);
+    char *problems = NULL;
+    const workspace_config *cfg = workspace_config_from_json(s, &problems);
+    agent_rules_from_config(&r, cfg);
+    workspace_config_release(cfg);
     json_decref(s);
     CHECK_EQ_INT(r.allow.len, 1);
     CHECK_EQ_INT(r.deny.len, 0);
+    /* each malformed one is named */
+    CHECK(problems && strstr(problems, "permissions.allow.0: empty rule"));
+    CHECK(problems && strstr(problems, "permissions.allow.1: a rule is a string or an object"));
+    CHECK(problems && strstr(problems, "permissions.allow.2: rule 'write(': expected tool(glob)"));
+    CHECK(problems && strstr(problems, "permissions.allow.3: rule object without a tool"));
+    CHECK(problems && strstr(problems, "permissions.deny: expected a list of rules"));
+    bx_free(problems);
     agent_rules_release(&r);
 }
 

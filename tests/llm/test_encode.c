@@ -28,12 +28,22 @@ static const char *fake_env(void *ctx, const char *name)
     return NULL;
 }
 
+/* llm_provider_resolve with settings given as JSON, as a settings file would. */
+static bx_err resolve_with(const char *spec, const json_t *settings, json_t *env, llm_provider *p,
+                           char **model, bx_error *detail)
+{
+    const workspace_config *cfg = settings ? workspace_config_from_json(settings, NULL) : NULL;
+    bx_err err = llm_provider_resolve(spec, cfg, NULL, NULL, fake_env, env, p, model, detail);
+    workspace_config_release(cfg);
+    return err;
+}
+
 static json_t *encode_json(const char *spec, const json_t *reqdoc, const json_t *settings, json_t *env)
 {
     llm_provider p;
     char *model = NULL;
     bx_error detail;
-    bx_err err = llm_provider_resolve(spec, settings, NULL, NULL, fake_env, env, &p, &model, &detail);
+    bx_err err = resolve_with(spec, settings, env, &p, &model, &detail);
     if (err) {
         fprintf(stderr, "%s: %s\n", spec, detail.message);
         llm_provider_release(&p);
@@ -164,7 +174,7 @@ static bx_err resolve(const char *spec, const char *settings_text, json_t *env, 
                       char **model, bx_error *detail)
 {
     json_t *settings = settings_text ? json_loads(settings_text, 0, NULL) : NULL;
-    bx_err err = llm_provider_resolve(spec, settings, NULL, NULL, fake_env, env, p, model, detail);
+    bx_err err = resolve_with(spec, settings, env, p, model, detail);
     json_decref(settings);
     return err;
 }
@@ -285,10 +295,10 @@ TEST(catalog_and_cost)
     /* workspace override and addition */
     json_t *settings = json_loads("{\"models\":{\"anthropic/claude-sonnet-4-5\":{\"input\":1},"
                                   "\"custom/mine\":{\"context_window\":4096,\"output\":2,\"tools\":false}}}", 0, NULL);
-    CHECK(llm_model_lookup("anthropic/claude-sonnet-4-5", settings, &mi) == BX_OK);
+    CHECK(llm_model_lookup("anthropic/claude-sonnet-4-5", jx_obj(settings, "models"), &mi) == BX_OK);
     CHECK(fabs(mi.price_input - 1) < 1e-12);
     CHECK(fabs(mi.price_output - 15) < 1e-12);
-    CHECK(llm_model_lookup("custom/mine", settings, &mi) == BX_OK);
+    CHECK(llm_model_lookup("custom/mine", jx_obj(settings, "models"), &mi) == BX_OK);
     CHECK_EQ_INT(mi.context_window, 4096);
     CHECK(!(mi.caps & LLM_CAP_TOOLS));
     json_decref(settings);

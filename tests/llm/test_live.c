@@ -562,7 +562,9 @@ TEST(presets_against_fake)
         llm_provider p;
         char *model = NULL;
         bx_error d;
-        bx_err err = llm_provider_resolve(spec, settings, NULL, NULL, key_env, NULL, &p, &model, &d);
+        const workspace_config *cfg = workspace_config_from_json(settings, NULL);
+        bx_err err = llm_provider_resolve(spec, cfg, NULL, NULL, key_env, NULL, &p, &model, &d);
+        workspace_config_release(cfg);
         json_decref(settings);
         if (err)
             fprintf(stderr, "%s: %s\n", spec, d.message);

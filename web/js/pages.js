@@ -107,6 +107,7 @@ export function mountSettings(root) {
     } catch (e) { toast(e.message); return; }
     const st = s.settings;
     if (s.settings_error) el.append(h('p', { class: 'error' }, 'settings.json: ' + (s.settings_error.message || JSON.stringify(s.settings_error))));
+    if (s.settings_problems) el.append(h('pre', { class: 'error' }, 'These values were replaced by their defaults:\n' + s.settings_problems));
     // providers and keys (write-only)
     const ptable = h('tbody');
     for (const p of prov.providers) {
