@@ -17,6 +17,7 @@
 #define BX_AGENT_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "json/json.h"
 #include "llm/llm.h"
@@ -190,6 +191,9 @@ typedef struct agent_model {
 
 /* A model reached through llm_call: resolves spec with the workspace's
  * settings and secrets. Release with agent_model_llm_release. */
+/* After a model could not be set up: says which providers are ready, or,
+ * when none is, where a key or a local server's base URL goes. */
+void agent_first_run_help(workspace *ws, const workspace_config *cfg, FILE *out);
 bx_err agent_model_llm(workspace *ws, const char *spec, agent_model *out, bx_error *detail);
 void agent_model_llm_release(agent_model *m);
 

@@ -294,8 +294,11 @@ int agent_cli_main(int argc, char **argv, const char *workspace_dir)
         rc = 2;
         goto out;
     }
-    if (agent_model_llm(ws, model_spec, &model, &detail) != BX_OK) {
+    bx_err merr = agent_model_llm(ws, model_spec, &model, &detail);
+    if (merr != BX_OK) {
         fprintf(stderr, "boxagnts run: %s\n", detail.message);
+        if (merr == BX_AUTH || merr == BX_INVALID)
+            agent_first_run_help(ws, settings, stderr);
         goto out;
     }
     /* WAL with synchronous=NORMAL: every write survives a crash of this

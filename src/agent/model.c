@@ -60,3 +60,27 @@ void agent_model_llm_release(agent_model *m)
     }
     memset(m, 0, sizeof(*m));
 }
+
+void agent_first_run_help(workspace *ws, const workspace_config *cfg, FILE *out)
+{
+    json_t *st = llm_provider_status(cfg, ws_secret, ws, NULL, NULL, 150);
+    if (!jx_bool(st, "ready", false)) {
+        fprintf(out,
+                "\nNo model provider is set up yet. Either:\n"
+                "  - add an API key to %s (or the environment): ANTHROPIC_API_KEY, OPENAI_API_KEY,\n"
+                "    GEMINI_API_KEY, ... (the dashboard's Settings > Providers writes it there), or\n"
+                "  - run a local OpenAI-compatible server (Ollama on 127.0.0.1:11434, llama.cpp on\n"
+                "    :8080, vLLM on :8000) or give its base URL in %s as\n"
+                "    \"providers\": {\"ollama\": {\"base_url\": \"http://HOST:PORT/v1\"}}, then\n"
+                "    boxagnts run --model ollama/MODEL \"...\"\n",
+                workspace_secrets_path(ws), workspace_settings_path(ws));
+    } else {
+        fprintf(out, "\nProviders ready now:");
+        size_t i;
+        json_t *p;
+        json_array_foreach(jx_arr(st, "providers"), i, p) if (jx_bool(p, "ready", false))
+            fprintf(out, " %s", jx_str(p, "id", ""));
+        fprintf(out, " (use --model PROVIDER/MODEL)\n");
+    }
+    json_decref(st);
+}

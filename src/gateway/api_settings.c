@@ -127,43 +127,50 @@ static enum MHD_Result delete_agent(gateway_req *req)
 
 /* ------------------------------------------------------- provider keys */
 
-/* The secret name for a provider id: "openai" -> "OPENAI_API_KEY". */
-static char *key_name(const char *provider)
+static char *ws_secret(void *ctx, const char *name)
 {
-    char *n = bx_sprintf("%s_API_KEY", provider);
-    for (char *c = n; *c; c++) {
-        if (*c >= 'a' && *c <= 'z')
-            *c = (char)(*c - 32);
-        else if (*c == '-' || *c == '.')
-            *c = '_';
-    }
-    return n;
+    return workspace_secret(ctx, name);
 }
 
+/* Every provider with whether it can be used now (llm_provider_status: keys
+ * are only ever reported as set or not), and its own settings. */
 static enum MHD_Result list_providers(gateway_req *req)
 {
-    static const char *const known[] = {"openai",    "openai-responses",
-                                        "anthropic", "gemini",
-                                        "azure",     "deepseek",
-                                        "groq",      "mistral",
-                                        "xai",       "openrouter",
-                                        "together",  "fireworks",
-                                        "cerebras",  "ollama"};
-    json_t *s = workspace_settings(req->gw->ws);
-    json_t *conf = jx_obj(s, "providers");
-    json_t *out = json_array();
-    for (size_t i = 0; i < BX_ARRAY_LEN(known); i++) {
-        char *k = key_name(known[i]);
-        json_t *p = jx_obj(conf, known[i]);
-        /* "o" steals the reference: a new reference to p, or a fresh object
-         * (with "O" the fresh object was increfed and leaked on every call). */
-        json_array_append_new(out, json_pack("{s:s,s:s,s:b,s:o}", "id", known[i], "key_name", k,
-                                             "key_set", workspace_secret_present(req->gw->ws, k),
-                                             "settings", p ? json_incref(p) : json_object()));
-        bx_free(k);
+    const workspace_config *cfg = workspace_config_get(req->gw->ws);
+    json_t *status = llm_provider_status(cfg, ws_secret, req->gw->ws, NULL, NULL, 150);
+    size_t i;
+    json_t *p;
+    json_array_foreach(jx_arr(status, "providers"), i, p) {
+        json_t *own = jx_obj(jx_obj(cfg->json, "providers"), jx_str(p, "id", ""));
+        json_object_set_new(p, "settings", own ? json_deep_copy(own) : json_object());
     }
-    json_decref(s);
-    return gateway__send_json(req, MHD_HTTP_OK, json_pack("{s:o}", "providers", out));
+    const char *slash = strchr(cfg->default_model, '/');
+    if (slash) {
+        json_array_foreach(jx_arr(status, "providers"), i, p) {
+            const char *id = jx_str(p, "id", "");
+            if (strlen(id) == (size_t)(slash - cfg->default_model) &&
+                strncmp(id, cfg->default_model, strlen(id)) == 0)
+                json_object_set_new(status, "default_model_ready",
+                                    json_boolean(jx_bool(p, "ready", false)));
+        }
+    }
+    jx_set_str(status, "default_model", cfg->default_model);
+    workspace_config_release(cfg);
+    return gateway__send_json(req, MHD_HTTP_OK, status);
+}
+
+/* The secret name of provider id's key, or NULL after answering 404. */
+static char *provider_key_name(gateway_req *req, enum MHD_Result *out_r)
+{
+    const workspace_config *cfg = workspace_config_get(req->gw->ws);
+    const char *k = llm_provider_key_env(cfg, req->params[0]);
+    char *name = k ? bx_strdup(k) : NULL;
+    workspace_config_release(cfg);
+    if (!name)
+        *out_r = gateway__send_error(req, MHD_HTTP_NOT_FOUND, "not_found",
+                                     "no provider \"%s\" (not a preset, not in settings)",
+                                     req->params[0]);
+    return name;
 }
 
 static enum MHD_Result put_provider_key(gateway_req *req)
@@ -180,7 +187,11 @@ static enum MHD_Result put_provider_key(gateway_req *req)
         return gateway__send_error(req, MHD_HTTP_BAD_REQUEST, "invalid_request",
                                    "api_key (a non-empty string) is required");
     }
-    char *name = key_name(req->params[0]);
+    char *name = provider_key_name(req, &r);
+    if (!name) {
+        json_decref(body);
+        return r;
+    }
     bx_err err = workspace_secret_set(req->gw->ws, name, key);
     json_decref(body); /* the key never leaves this function */
     if (err) {
@@ -196,10 +207,12 @@ static enum MHD_Result put_provider_key(gateway_req *req)
 
 static enum MHD_Result delete_provider_key(gateway_req *req)
 {
-    char *name = key_name(req->params[0]);
+    enum MHD_Result r;
+    char *name = provider_key_name(req, &r);
+    if (!name)
+        return r;
     bx_err err = workspace_secret_set(req->gw->ws, name, NULL);
-    enum MHD_Result r =
-        err ? gateway__send_bx_error(req, err, NULL)
+    r = err ? gateway__send_bx_error(req, err, NULL)
             : gateway__send_json(req, MHD_HTTP_OK,
                                  json_pack("{s:s,s:b}", "id", req->params[0], "key_set",
                                            workspace_secret_present(req->gw->ws, name)));

@@ -261,3 +261,98 @@ bx_err llm_provider_resolve(const char *spec, const workspace_config *settings, 
     *out_model = bx_strdup(slash + 1);
     return BX_OK;
 }
+
+/* ---------------------------------------------------------------- status */
+
+const char *llm_provider_key_env(const workspace_config *settings, const char *id)
+{
+    const workspace_provider_conf *conf = workspace_config_provider(settings, id);
+    if (conf && conf->api_key_env)
+        return conf->api_key_env;
+    const preset *pr = id ? find_preset(id) : NULL;
+    return pr ? pr->key_env : NULL;
+}
+
+/* Whether something listens at the URL's host and port: one TCP connect
+ * with a short timeout, for local servers (Ollama, llama.cpp, vLLM) whose
+ * preset has a default address. Loopback answers or refuses at once. */
+static bool listening(const char *url, int timeout_ms)
+{
+    const char *h = url ? strstr(url, "://") : NULL;
+    if (!h)
+        return false;
+    h += 3;
+    char host[256];
+    size_t n = strcspn(h, ":/");
+    if (n == 0 || n >= sizeof host)
+        return false;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    const char *port = h[n] == ':' ? h + n + 1 : (strncmp(url, "https", 5) == 0 ? "443" : "80");
+    char portbuf[8];
+    size_t pn = strcspn(port, "/");
+    if (pn == 0 || pn >= sizeof portbuf)
+        return false;
+    memcpy(portbuf, port, pn);
+    portbuf[pn] = '\0';
+    return bx_tcp_probe(host, portbuf, timeout_ms);
+}
+
+json_t *llm_provider_status(const workspace_config *settings, llm_secret_fn secret,
+                            void *secret_ctx, llm_env_fn env, void *env_ctx, int probe_ms)
+{
+    if (!env)
+        env = default_env;
+    json_t *list = json_array();
+    bool any_ready = false;
+    /* presets first, then providers that only the settings define */
+    size_t n_extra = settings ? settings->n_providers : 0;
+    for (size_t i = 0; i < BX_ARRAY_LEN(presets) + n_extra; i++) {
+        const char *id = i < BX_ARRAY_LEN(presets)
+                             ? presets[i].id
+                             : settings->providers[i - BX_ARRAY_LEN(presets)].id;
+        if (i >= BX_ARRAY_LEN(presets) && find_preset(id))
+            continue; /* an override of a preset: reported with the preset */
+        char spec[160];
+        snprintf(spec, sizeof spec, "%s/status-check", id);
+        llm_provider p;
+        char *model = NULL;
+        bx_error e;
+        bx_error_clear(&e);
+        bx_err err = llm_provider_resolve(spec, settings, secret, secret_ctx, env, env_ctx, &p,
+                                          &model, &e);
+        const preset *pr = find_preset(id);
+        const workspace_provider_conf *conf = workspace_config_provider(settings, id);
+        const char *key_env = llm_provider_key_env(settings, id);
+        bool local = pr ? (pr->flags & LLM_PF_NO_KEY) != 0 : !(conf && conf->api_key_env);
+        bool base_set = (conf && conf->base_url) ||
+                        (pr && pr->base_env && env(env_ctx, pr->base_env) &&
+                         *env(env_ctx, pr->base_env));
+        bool key_set = err == BX_OK && p.api_key != NULL;
+        bool has_base = err != BX_INVALID && p.base_url && *p.base_url;
+        /* A local server counts when the user pointed at one, or when one
+         * answers at the preset's default address. */
+        bool ready = err == BX_OK && (local ? base_set || (probe_ms > 0 && listening(p.base_url,
+                                                                                     probe_ms))
+                                            : key_set);
+        any_ready |= ready;
+        json_t *o = json_pack("{s:s,s:s,s:b,s:b,s:b,s:b,s:b}", "id", id, "api",
+                              llm_api_name(p.api),
+                              "local", local, "key_set", key_set, "base_url_set", base_set,
+                              "ready", ready, "openai_compatible",
+                              p.api == LLM_API_OPENAI_CHAT);
+        if (key_env)
+            jx_set_str(o, "key_name", key_env);
+        if (has_base)
+            jx_set_str(o, "base_url", p.base_url);
+        if (!ready)
+            jx_set_str(o, "problem",
+                       err != BX_OK ? e.message
+                       : local      ? "no server answers at this address; set its base URL"
+                                    : "no API key");
+        json_array_append_new(list, o);
+        llm_provider_release(&p);
+        bx_free(model);
+    }
+    return json_pack("{s:o,s:b}", "providers", list, "ready", any_ready);
+}

@@ -291,6 +291,21 @@ bx_err llm_provider_resolve(const char *spec, const workspace_config *settings, 
                             void *secret_ctx, llm_env_fn env, void *env_ctx,
                             llm_provider *out, char **out_model, bx_error *detail);
 
+/* Which providers can be used as things stand, for first-run guidance and
+ * `boxagnts doctor`: {"ready": any, "providers": [{id, api, local, key_name?,
+ * key_set, base_url?, base_url_set, openai_compatible, ready, problem?}]},
+ * presets first, then providers only settings define. A cloud provider is
+ * ready with a key; a local one (Ollama, llama.cpp, vLLM, ...) when its base
+ * URL was set, or, with probe_ms > 0, when a server accepts a connection at
+ * its default address within probe_ms. Never holds a key. New reference. */
+json_t *llm_provider_status(const workspace_config *settings, llm_secret_fn secret,
+                            void *secret_ctx, llm_env_fn env, void *env_ctx, int probe_ms);
+
+/* The secret name that holds provider id's key: settings' api_key_env, else
+ * the preset's (openai-responses shares OPENAI_API_KEY). NULL for a provider
+ * that is neither. Borrowed from settings or static. */
+const char *llm_provider_key_env(const workspace_config *settings, const char *id);
+
 /* The preset ids, NULL-terminated (for help and tests). */
 const char *const *llm_preset_ids(void);
 

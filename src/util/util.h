@@ -196,6 +196,12 @@ bool bx_map_next(const bx_map *m, size_t *iter, bx_map_entry **out_entry);
 
 uint64_t bx_hash_bytes(const void *p, size_t n);
 
+/* -------------------------------------------------------------------- net */
+
+/* True when a TCP connection to host:port (numeric or a name) is accepted
+ * within timeout_ms (the connection is closed at once). */
+bool bx_tcp_probe(const char *host, const char *port, int timeout_ms);
+
 /* ------------------------------------------------------------------ arena */
 
 /* Bump allocation for request- and turn-scoped memory; freed all at once. */

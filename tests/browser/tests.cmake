@@ -6,6 +6,10 @@ if(BX_NODE AND EXISTS /usr/bin/chromium AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_
   set_tests_properties(browser/dashboard PROPERTIES
     ENVIRONMENT "BX_SOURCE_DIR=${CMAKE_SOURCE_DIR};BX_BINARY_DIR=${CMAKE_BINARY_DIR};BX_BIN=$<TARGET_FILE:boxagnts>"
     TIMEOUT 300)
+  add_test(NAME browser/first_run COMMAND ${BX_NODE} ${CMAKE_SOURCE_DIR}/tests/browser/first_run.mjs)
+  set_tests_properties(browser/first_run PROPERTIES
+    ENVIRONMENT "BX_SOURCE_DIR=${CMAKE_SOURCE_DIR};BX_BINARY_DIR=${CMAKE_BINARY_DIR};BX_BIN=$<TARGET_FILE:boxagnts>"
+    TIMEOUT 120)
 endif()
 # The official OpenAI SDK against /v1 (not a browser, but the same Node setup).
 if(BX_NODE AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/openai)

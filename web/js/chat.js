@@ -48,8 +48,25 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
   const cancelBtn = h('button', { class: 'danger', id: 'cancel-btn', type: 'button', hidden: true }, 'Cancel');
   const body = h('div', { class: 'chat-body' }, messages, todos);
   const form = h('form', { class: 'composer' }, input, cancelBtn, sendBtn);
+  // First run: no provider can answer yet. Said before the first message,
+  // with where the key or the base URL goes, instead of failing on send.
+  const setup = h('div', { class: 'setup-banner', id: 'setup-banner', hidden: true });
+  let providersReady = true;
   root.append(h('section', { class: 'chat' },
-    h('div', { class: 'chat-head' }, title, agentSel, modelIn, modelList, status, counter), body, form));
+    h('div', { class: 'chat-head' }, title, agentSel, modelIn, modelList, status, counter), setup, body, form));
+  (async () => {
+    try {
+      const st = await get('/api/providers');
+      if (st.ready && st.default_model_ready !== false) return;
+      providersReady = !!st.ready;
+      const where = h('a', { href: '#/settings' }, 'Settings → Providers');
+      setup.replaceChildren(st.ready
+        ? h('p', {}, `The default model ${st.default_model} has no usable provider (${(st.providers.find((p) => st.default_model.startsWith(p.id + '/')) || {}).problem || 'not set up'}). Pick a model of a provider that is ready, or set it up in `, where, '.')
+        : h('p', {}, 'No model provider is set up yet: add an API key (it goes to .boxagnts/secrets.json, or use ',
+          h('code', {}, 'ANTHROPIC_API_KEY'), ', ', h('code', {}, 'OPENAI_API_KEY'), ', … in the environment), or point a local OpenAI-compatible server (Ollama, llama.cpp, vLLM) at its base URL, in ', where, '.'));
+      setup.hidden = false;
+    } catch { /* the banner is advice; the chat still works */ }
+  })();
 
   function scrollDown() {
     const nearBottom = body.scrollHeight - body.scrollTop - body.clientHeight < 200;
@@ -313,6 +330,11 @@ export function mountChat(root, sessionId, { onSessionsChanged }) {
   async function send() {
     const text = input.value.trim();
     if (!text || running) return;
+    if (!providersReady) {
+      setup.classList.add('flash');
+      setTimeout(() => setup.classList.remove('flash'), 600);
+      return;
+    }
     try {
       if (!sessionId) {
         const s = await post('/api/sessions', { title: text.slice(0, 60), agent: agentSel.value, model: modelIn.value || undefined });

@@ -121,9 +121,21 @@ export function mountSettings(root) {
       clear.addEventListener('click', async () => {
         try { const r = await del(`/api/providers/${p.id}/key`); clear.disabled = !r.key_set; key.placeholder = r.key_set ? '•••••• (set in the environment)' : 'API key'; } catch (e) { toast(e.message); }
       });
-      ptable.append(h('tr', {}, h('td', {}, p.id), h('td', {}, h('code', {}, p.key_name)), h('td', {}, h('span', { class: 'badge' + (p.key_set ? ' ok' : '') }, p.key_set ? 'key set' : 'no key')), h('td', {}, h('div', { class: 'row' }, key, set, clear))));
+      // Every OpenAI-compatible preset (and local servers) can be pointed
+      // at a base URL: a proxy, Ollama, llama.cpp, vLLM, ...
+      let urlCell = h('td', {});
+      if (p.openai_compatible || p.local) {
+        const url = h('input', { class: 'base-url', 'data-provider': p.id, placeholder: p.base_url || 'http://127.0.0.1:8080/v1', value: (p.settings && p.settings.base_url) || '', size: 28 });
+        const saveUrl = h('button', {}, 'Save URL');
+        saveUrl.addEventListener('click', async () => {
+          try { await patch('/api/settings', { providers: { [p.id]: { base_url: url.value || null } } }); toast('base URL saved', 'info'); } catch (e) { toast(e.message); }
+        });
+        urlCell = h('td', {}, h('div', { class: 'row' }, url, saveUrl));
+      }
+      const state = p.ready ? 'ready' : (p.local ? 'no server' : 'no key');
+      ptable.append(h('tr', { 'data-provider': p.id }, h('td', {}, p.id), h('td', {}, p.key_name ? h('code', {}, p.key_name) : ''), h('td', {}, h('span', { class: 'badge' + (p.ready ? ' ok' : ''), title: p.problem || '' }, state)), h('td', {}, p.local ? '' : h('div', { class: 'row' }, key, set, clear)), urlCell));
     }
-    el.append(h('h3', {}, 'Providers'), h('p', { class: 'muted' }, 'Keys are write-only: they go to secrets.json and are never shown again.'), h('table', {}, ptable));
+    el.append(h('h3', { id: 'providers' }, 'Providers'), h('p', { class: 'muted' }, 'Keys are write-only: they go to secrets.json and are never shown again. A local server (Ollama, llama.cpp, vLLM) needs no key: it is ready when it answers at its address, or once you give its base URL.'), h('table', {}, ptable));
 
     const defModel = h('input', { id: 'default-model', value: st.default_model || '' });
     const mode = h('select', { id: 'permission-mode' }, ...['default', 'accept-edits', 'plan'].map((v) => h('option', { value: v }, v)));
