@@ -441,3 +441,70 @@ out:
     llm_http_request_release(&h);
     return err;
 }
+
+/* ------------------------------------------------------------------ probe */
+
+static size_t discard(char *buf, size_t size, size_t n, void *ctx)
+{
+    BX_UNUSED(buf);
+    BX_UNUSED(ctx);
+    return size * n;
+}
+
+bx_err llm_provider_probe(const llm_provider *p, int64_t timeout_ms, int *out_status,
+                          double *out_ms, bx_error *detail)
+{
+    *out_status = 0;
+    *out_ms = 0;
+    /* The auth headers of a real request to this provider, so the answer
+     * also says whether the key is accepted; then the provider's model
+     * list, which every protocol has and which costs nothing. */
+    llm_request req;
+    llm_request_init(&req);
+    llm_block block = {.type = LLM_BLOCK_TEXT, .text = "ping"};
+    llm_message msg = {.role = LLM_ROLE_USER, .blocks = &block, .n_blocks = 1};
+    req.model = "probe";
+    req.messages = &msg;
+    req.n_messages = 1;
+    llm_http_request h;
+    llm_http_request_init(&h);
+    bx_err err = llm_encode(p, &req, &h, detail);
+    if (err) {
+        llm_http_request_release(&h);
+        return err;
+    }
+    const char *list = p->api == LLM_API_ANTHROPIC ? "/v1/models"
+                       : p->api == LLM_API_GEMINI  ? "/v1beta/models"
+                       : (p->flags & LLM_PF_AZURE) ? ""
+                                                   : "/models";
+    char *url = bx_sprintf("%s%s", p->base_url, list);
+    pthread_once(&curl_once, curl_init);
+    CURL *e = curl_easy_init();
+    struct curl_slist *hl = header_list(&h);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    if (p->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, p->ca_file);
+    uint64_t t0 = bx_mono_ns();
+    CURLcode c = curl_easy_perform(e);
+    *out_ms = (double)(bx_mono_ns() - t0) / 1e6;
+    if (c == CURLE_OK) {
+        long status = 0;
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+        *out_status = (int)status;
+    } else {
+        err = bx_error_set(detail, c == CURLE_OPERATION_TIMEDOUT ? BX_TIMEOUT : BX_NETWORK, -1,
+                           "%s: %s", url, curl_easy_strerror(c));
+    }
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(e);
+    bx_free(url);
+    llm_http_request_release(&h);
+    return err;
+}

@@ -301,6 +301,12 @@ bx_err llm_provider_resolve(const char *spec, const workspace_config *settings, 
 json_t *llm_provider_status(const workspace_config *settings, llm_secret_fn secret,
                             void *secret_ctx, llm_env_fn env, void *env_ctx, int probe_ms);
 
+/* One GET of the provider's model list with its auth headers, within
+ * timeout_ms: BX_OK with the HTTP status (401/403: the key was refused)
+ * and the time taken, or BX_NETWORK / BX_TIMEOUT with curl's reason. */
+bx_err llm_provider_probe(const llm_provider *p, int64_t timeout_ms, int *out_status,
+                          double *out_ms, bx_error *detail);
+
 /* The secret name that holds provider id's key: settings' api_key_env, else
  * the preset's (openai-responses shares OPENAI_API_KEY). NULL for a provider
  * that is neither. Borrowed from settings or static. */
