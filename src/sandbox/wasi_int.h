@@ -95,6 +95,11 @@ sandbox__fd *sandbox__get_fd(sandbox__ctx *c, uint32_t fd, uint64_t need, uint16
 /* A free slot (lowest number), or NULL at SANDBOX__MAX_FDS. May move the
  * table: re-fetch entries after calling it. */
 sandbox__fd *sandbox__fd_slot(sandbox__ctx *c, uint32_t *out_fd);
+/* path_open's rights check for directory d (see wasi_path.c): 0 and the
+ * new fd's base and inheriting rights, or the errno. */
+uint16_t sandbox__open_rights(const sandbox__fd *d, uint32_t oflags, uint32_t fdflags,
+                              uint64_t base, uint64_t inh, uint64_t *out_base,
+                              uint64_t *out_inh);
 void sandbox__put_filestat(uint8_t *p, const struct stat *st);
 uint8_t sandbox__filetype_of_mode(unsigned mode);
 bool sandbox__times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]);

@@ -76,11 +76,71 @@ static bool trailing_slash(const char *path)
     return n > 0 && path[n - 1] == '/';
 }
 
+/* The rights arithmetic of path_open, after the preview1 rights table:
+ * the directory's base rights must hold path_open, path_create_file for
+ * CREAT and path_filestat_set_size for TRUNC; its inheriting rights must
+ * hold fd_datasync (or fd_sync) for DSYNC and fd_sync for RSYNC/SYNC, as
+ * the reference runtimes check. The new fd gets the requested base rights
+ * that the directory may hand down (its inheriting rights; never a write
+ * right under a read-only grant), narrowed to what its file type supports.
+ * TRUNC does not need fd_write: the directory's set-size right is what
+ * allows it. DIRECTORY with CREAT, EXCL or TRUNC is EINVAL, as on the
+ * reference runtimes (DIRECTORY with fd_write requested is the host's
+ * answer: path_open asks for O_RDWR, so EISDIR, or ENOTDIR on a file). */
+uint16_t sandbox__open_rights(const sandbox__fd *d, uint32_t oflags, uint32_t fdflags,
+                              uint64_t base, uint64_t inh, uint64_t *out_base,
+                              uint64_t *out_inh)
+{
+    if ((oflags & ~0xfu) || (fdflags & ~0x1fu))
+        return WASI_EINVAL;
+    if ((oflags & 2) && (oflags & (1 | 4 | 8)))
+        return WASI_EINVAL;
+    uint64_t need = R_PATH_OPEN;
+    if (oflags & 1)
+        need |= R_PATH_CREATE_FILE;
+    if (oflags & 8)
+        need |= R_PATH_FILESTAT_SET_SIZE;
+    if ((d->rights & need) != need || (d->read_only && (need & RIGHTS_WRITE)))
+        return WASI_ENOTCAPABLE;
+    if ((fdflags & 0x2) && !(d->inheriting & (R_FD_DATASYNC | R_FD_SYNC)))
+        return WASI_ENOTCAPABLE;
+    if ((fdflags & 0x18) && !(d->inheriting & R_FD_SYNC))
+        return WASI_ENOTCAPABLE;
+    *out_base = base & d->inheriting;
+    *out_inh = inh & d->inheriting;
+    if (d->read_only) {
+        *out_base &= ~RIGHTS_WRITE;
+        *out_inh &= ~RIGHTS_WRITE;
+    }
+    return 0;
+}
+
+/* What the host answers for a name with a trailing slash that must name
+ * a non-directory to be created (link, symlink): EEXIST when the entry
+ * exists, else ENOENT. */
+static uint16_t slash_new_errno(int pfd, const char *name)
+{
+    struct stat st;
+    return fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? WASI_EEXIST
+           : errno == ENOENT                                 ? WASI_ENOENT
+                                                             : sandbox__wasi_errno(errno);
+}
+
+/* For an existing entry named with a trailing slash that the call acts on
+ * without following (link source, rename, set_times): 0 when it is a
+ * directory, else ENOTDIR (ENOENT when missing), as the host says. */
+static uint16_t slash_dir_errno(int pfd, const char *name)
+{
+    struct stat st;
+    if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return sandbox__wasi_errno(errno);
+    return S_ISDIR(st.st_mode) ? 0 : WASI_ENOTDIR;
+}
+
 WASI_FN(path_open)
 {
     uint16_t e;
     uint32_t dirflags = A32(1), oflags = A32(4), fdflags = A32(7);
-    uint64_t base = A64(5), inh = A64(6);
     sandbox__fd *d = dir_fd(c, A32(0), R_PATH_OPEN, &e);
     if (!d)
         return e;
@@ -89,27 +149,17 @@ WASI_FN(path_open)
         return e;
     if (!wasm_mem_ptr(call, A32(8), 4))
         return WASI_EFAULT;
-    if ((oflags & ~0xfu) || (fdflags & ~0x1fu))
-        return WASI_EINVAL;
-    uint64_t need = 0;
-    if (oflags & 1)
-        need |= R_PATH_CREATE_FILE;
-    if (oflags & 8)
-        need |= R_PATH_FILESTAT_SET_SIZE;
-    if ((d->rights & need) != need || (d->read_only && need))
-        return WASI_ENOTCAPABLE;
-    uint64_t rights = base & d->inheriting;
-    uint64_t rights_inh = inh & d->inheriting;
-    if (d->read_only) {
-        rights &= ~RIGHTS_WRITE;
-        rights_inh &= ~RIGHTS_WRITE;
-    }
+    uint64_t rights, rights_inh;
+    if ((e = sandbox__open_rights(d, oflags, fdflags, A64(5), A64(6), &rights, &rights_inh)))
+        return e;
     bool want_write = (rights & (R_FD_WRITE | R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE)) != 0;
     bool want_read = (rights & (R_FD_READ | R_FD_READDIR)) != 0;
     int flags = O_NOCTTY | O_NONBLOCK;
-    if (oflags & 2) /* DIRECTORY */
+    if ((oflags & 2) && (A64(5) & R_FD_WRITE)) /* never granted on a directory: */
+        flags |= O_DIRECTORY | O_RDWR;           /* the host says EISDIR or ENOTDIR */
+    else if (oflags & 2)
         flags |= O_DIRECTORY;
-    if (want_write && !(oflags & 2))
+    else if (want_write)
         flags |= want_read ? O_RDWR : O_WRONLY;
     else
         flags |= O_RDONLY;
@@ -118,7 +168,7 @@ WASI_FN(path_open)
     if (oflags & 4)
         flags |= O_EXCL;
     if (oflags & 8)
-        flags |= O_TRUNC;
+        flags |= O_TRUNC; /* Linux truncates with O_RDONLY too (write permission checked) */
     if (!(dirflags & 1))
         flags |= O_NOFOLLOW;
     if (fdflags & 0x1)
@@ -127,8 +177,6 @@ WASI_FN(path_open)
         flags |= O_DSYNC;
     if (fdflags & 0x18)
         flags |= O_SYNC;
-    if ((flags & O_TRUNC) && (flags & O_ACCMODE) == O_RDONLY)
-        return WASI_ENOTCAPABLE; /* truncation needs a writable fd */
     bool ro = d->read_only;
     int parent_host = d->host;
     int hfd = -1;
@@ -287,7 +335,9 @@ WASI_FN(path_filestat_set_times)
     int pfd;
     if ((e = open_parent(d, path, &pfd, name)))
         return e;
-    e = utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? sandbox__wasi_errno(errno) : 0;
+    e = trailing_slash(path) ? slash_dir_errno(pfd, name) : 0;
+    if (!e)
+        e = utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? sandbox__wasi_errno(errno) : 0;
     close(pfd);
     return e;
 }
@@ -314,7 +364,18 @@ WASI_FN(path_link)
         close(op);
         return e;
     }
-    e = linkat(op, oname, np, nname, 0) < 0 ? sandbox__wasi_errno(errno) : 0;
+    /* "f/" as the source names a directory (hard links to those are EPERM);
+     * as the new name it names nothing that could be created. */
+    if (trailing_slash(opath))
+        e = slash_dir_errno(op, oname);
+    if (!e && trailing_slash(opath))
+        e = WASI_EPERM;
+    struct stat st;
+    if (!e && trailing_slash(npath))
+        e = fstatat(op, oname, &st, AT_SYMLINK_NOFOLLOW) < 0 ? sandbox__wasi_errno(errno)
+                                                            : slash_new_errno(np, nname);
+    if (!e)
+        e = linkat(op, oname, np, nname, 0) < 0 ? sandbox__wasi_errno(errno) : 0;
     close(op);
     close(np);
     return e;
@@ -367,7 +428,12 @@ WASI_FN(path_rename)
         close(op);
         return e;
     }
-    e = renameat(op, oname, np, nname) < 0 ? sandbox__wasi_errno(errno) : 0;
+    /* A trailing slash on either side means both must be directories. */
+    e = 0;
+    if (trailing_slash(opath) || trailing_slash(npath))
+        e = slash_dir_errno(op, oname);
+    if (!e)
+        e = renameat(op, oname, np, nname) < 0 ? sandbox__wasi_errno(errno) : 0;
     close(op);
     close(np);
     return e;
@@ -386,7 +452,10 @@ WASI_FN(path_symlink)
     int pfd;
     if ((e = open_parent(d, path, &pfd, name)))
         return e;
-    e = symlinkat(target, pfd, name) < 0 ? sandbox__wasi_errno(errno) : 0;
+    if (trailing_slash(path))
+        e = slash_new_errno(pfd, name); /* a symlink is never a directory */
+    else
+        e = symlinkat(target, pfd, name) < 0 ? sandbox__wasi_errno(errno) : 0;
     close(pfd);
     return e;
 }

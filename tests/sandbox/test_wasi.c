@@ -158,6 +158,32 @@ TEST(readonly_preopen_refuses_writes)
     done(&fx);
 }
 
+TEST(link_symlink_rename_trailing_slash)
+{
+    fixture fx;
+    CHECK(run_group(&fx, "slashes", NULL, NULL, 0));
+    CHECK(!sbx_exists(fx.root, "new") && !sbx_exists(fx.root, "sl") && !sbx_exists(fx.root, "r"));
+    CHECK(sbx_exists(fx.root, "dir2/hard") && sbx_exists(fx.root, "dir2/sl"));
+    done(&fx);
+}
+
+TEST(open_directory_for_write_fails)
+{
+    fixture fx;
+    CHECK(run_group(&fx, "dirrw", NULL, NULL, 0));
+    done(&fx);
+}
+
+TEST(open_oflags_rights_table)
+{
+    fixture fx;
+    CHECK(run_group(&fx, "oflags", NULL, NULL, 0));
+    char *x = sbx_read(fx.root, "x.txt");
+    CHECK(x && strcmp(x, "new") == 0);
+    bx_free(x);
+    done(&fx);
+}
+
 TEST(poll_oneoff)
 {
     fixture fx;

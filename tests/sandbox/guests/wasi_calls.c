@@ -4,6 +4,7 @@
  * otherwise, and exits 0 / 1. The host test (test_wasi.c) sets up the
  * preopens: fd 3 = "/" (read-write), fd 4 = "/ro" (read-only, holding
  * ro.txt = "read only\n"), and checks side effects on the host. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,16 @@ static __wasi_fd_t open_at(__wasi_fd_t dir, const char *path, __wasi_oflags_t of
 {
     __wasi_fd_t fd = (__wasi_fd_t)-1;
     *err = __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, path, of, ALL, ALL, ff, &fd);
+    return fd;
+}
+
+/* A directory open asks for every right but fd_write (a directory is never
+ * opened for writing: EISDIR). */
+static __wasi_fd_t open_dir(__wasi_fd_t dir, const char *path, __wasi_errno_t *err)
+{
+    __wasi_fd_t fd = (__wasi_fd_t)-1;
+    *err = __wasi_path_open(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, path, __WASI_OFLAGS_DIRECTORY,
+                            ALL & ~__WASI_RIGHTS_FD_WRITE, ALL, 0, &fd);
     return fd;
 }
 
@@ -276,7 +287,7 @@ static void t_dirs(void)
     EXPECT_ERR(e, 0);
     EXPECT(wr(f, "aaa") == 3);
     EXPECT_ERR(__wasi_fd_close(f), 0);
-    __wasi_fd_t d = open_at(RW, "d", __WASI_OFLAGS_DIRECTORY, 0, &e);
+    __wasi_fd_t d = open_dir(RW, "d", &e);
     EXPECT_ERR(e, 0);
     __wasi_fdstat_t fs;
     EXPECT_ERR(__wasi_fd_fdstat_get(d, &fs), 0);
@@ -369,10 +380,234 @@ static void t_readonly(void)
     EXPECT_ERR(__wasi_path_symlink("ro.txt", RO, "s"), __WASI_ERRNO_NOTCAPABLE);
     EXPECT_ERR(__wasi_path_filestat_set_times(RO, 0, "ro.txt", 0, 0, __WASI_FSTFLAGS_MTIM_NOW),
                __WASI_ERRNO_NOTCAPABLE);
-    __wasi_fd_t d = open_at(RO, ".", __WASI_OFLAGS_DIRECTORY, 0, &e);
+    __wasi_fd_t d = open_dir(RO, ".", &e);
     EXPECT_ERR(e, 0);
     open_at(d, "new2.txt", __WASI_OFLAGS_CREAT, 0, &e);
     EXPECT_ERR(e, __WASI_ERRNO_NOTCAPABLE); /* inherited: still read-only */
+}
+
+/* Issue 17, items 1-2: a trailing slash names a directory, so it can never
+ * be the new name of a hard link or a symlink; the host answers ENOENT (no
+ * such entry) or EEXIST, and ENOTDIR / EPERM for a source "file/". */
+static void t_slashes(void)
+{
+    __wasi_errno_t e;
+    __wasi_fd_t f = open_at(RW, "f", __WASI_OFLAGS_CREAT, 0, &e);
+    EXPECT_ERR(e, 0);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    EXPECT_ERR(__wasi_path_create_directory(RW, "dir"), 0);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "f", RW, "new/"), __WASI_ERRNO_NOENT);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "f", RW, "f/"), __WASI_ERRNO_EXIST);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "f", RW, "dir/"), __WASI_ERRNO_EXIST);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "f", RW, "dir/new/"), __WASI_ERRNO_NOENT);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "f/", RW, "n2"), __WASI_ERRNO_NOTDIR);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "dir/", RW, "n3"), __WASI_ERRNO_PERM);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "missing", RW, "n4/"), __WASI_ERRNO_NOENT);
+    EXPECT_ERR(__wasi_path_symlink("f", RW, "sl/"), __WASI_ERRNO_NOENT);
+    EXPECT_ERR(__wasi_path_symlink("f", RW, "f/"), __WASI_ERRNO_EXIST);
+    EXPECT_ERR(__wasi_path_symlink("f", RW, "dir/"), __WASI_ERRNO_EXIST);
+    EXPECT_ERR(__wasi_path_symlink("f", RW, "dir/sl/"), __WASI_ERRNO_NOENT);
+    /* rename: a slash on either side needs a directory */
+    EXPECT_ERR(__wasi_path_rename(RW, "f", RW, "r/"), __WASI_ERRNO_NOTDIR);
+    EXPECT_ERR(__wasi_path_rename(RW, "f/", RW, "r"), __WASI_ERRNO_NOTDIR);
+    EXPECT_ERR(__wasi_path_rename(RW, "dir/", RW, "dir2/"), 0);
+    EXPECT_ERR(__wasi_path_filestat_set_times(RW, 0, "f/", 0, 0, __WASI_FSTFLAGS_MTIM_NOW),
+               __WASI_ERRNO_NOTDIR);
+    /* and without the slash they work */
+    EXPECT_ERR(__wasi_path_link(RW, 0, "f", RW, "dir2/hard"), 0);
+    EXPECT_ERR(__wasi_path_symlink("f", RW, "dir2/sl"), 0);
+    __wasi_filestat_t st;
+    EXPECT_ERR(__wasi_path_filestat_get(RW, 0, "f", &st), 0);
+    EXPECT(st.nlink == 2);
+}
+
+/* Issue 17, item 3: a directory is never opened for writing. */
+static void t_dirrw(void)
+{
+    __wasi_errno_t e;
+    __wasi_fd_t fd;
+    EXPECT_ERR(__wasi_path_create_directory(RW, "d"), 0);
+    __wasi_fd_t f = open_at(RW, "file", __WASI_OFLAGS_CREAT, 0, &e);
+    EXPECT_ERR(e, 0);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    const __wasi_oflags_t D = __WASI_OFLAGS_DIRECTORY;
+    const __wasi_rights_t R = __WASI_RIGHTS_FD_READ, W = __WASI_RIGHTS_FD_WRITE;
+    EXPECT_ERR(__wasi_path_open(RW, 0, ".", D, R | W, 0, 0, &fd), __WASI_ERRNO_ISDIR);
+    EXPECT_ERR(__wasi_path_open(RW, 0, "d", D, R | W, 0, 0, &fd), __WASI_ERRNO_ISDIR);
+    EXPECT_ERR(__wasi_path_open(RW, 0, "d", D, W, 0, 0, &fd), __WASI_ERRNO_ISDIR);
+    EXPECT_ERR(__wasi_path_open(RO, 0, ".", D, R | W, 0, 0, &fd), __WASI_ERRNO_ISDIR);
+    EXPECT_ERR(__wasi_path_open(RW, 0, "file", D, R | W, 0, 0, &fd), __WASI_ERRNO_NOTDIR);
+    EXPECT_ERR(__wasi_path_open(RW, 0, "nope", D, R | W, 0, 0, &fd), __WASI_ERRNO_NOENT);
+    /* without O_DIRECTORY the host refuses write access to a directory too */
+    EXPECT_ERR(__wasi_path_open(RW, 0, "d", 0, R | W, 0, 0, &fd), __WASI_ERRNO_ISDIR);
+    /* what does work: no rights, read alone, readdir */
+    EXPECT_ERR(__wasi_path_open(RW, 0, ".", D, 0, 0, 0, &fd), 0);
+    EXPECT_ERR(__wasi_fd_close(fd), 0);
+    EXPECT_ERR(__wasi_path_open(RW, 0, ".", D, R, 0, 0, &fd), 0);
+    EXPECT_ERR(__wasi_fd_close(fd), 0);
+    EXPECT_ERR(__wasi_path_open(RW, 0, "d", D, R | __WASI_RIGHTS_FD_READDIR, 0, 0, &fd), 0);
+    __wasi_fdstat_t fs;
+    EXPECT_ERR(__wasi_fd_fdstat_get(fd, &fs), 0);
+    EXPECT(fs.fs_filetype == __WASI_FILETYPE_DIRECTORY && !(fs.fs_rights_base & W));
+    EXPECT_ERR(__wasi_fd_close(fd), 0);
+    /* DIRECTORY with CREAT, EXCL or TRUNC is invalid */
+    EXPECT_ERR(__wasi_path_open(RW, 0, "d", D | __WASI_OFLAGS_CREAT, R, 0, 0, &fd), __WASI_ERRNO_INVAL);
+    EXPECT_ERR(__wasi_path_open(RW, 0, "d", D | __WASI_OFLAGS_TRUNC, R, 0, 0, &fd), __WASI_ERRNO_INVAL);
+    EXPECT_ERR(__wasi_path_open(RW, 0, "d", D | __WASI_OFLAGS_EXCL, R, 0, 0, &fd), __WASI_ERRNO_INVAL);
+}
+
+/* Issue 17, item 4: path_open's rights arithmetic over every oflags
+ * combination, for the rights sets real toolchains ask for, on a missing
+ * name, an existing file and an existing directory. The expectation is the
+ * preview1 rights table plus the host's open(2), written out here rule by
+ * rule (not from the implementation). */
+#define RS_COMMON                                                                          \
+    (__WASI_RIGHTS_FD_ADVISE | __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS | __WASI_RIGHTS_FD_FILESTAT_GET | \
+     __WASI_RIGHTS_FD_FILESTAT_SET_TIMES | __WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_SYNC |          \
+     __WASI_RIGHTS_FD_TELL)
+#define RS_WRITE                                                                           \
+    (__WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_ALLOCATE |          \
+     __WASI_RIGHTS_FD_FILESTAT_SET_SIZE)
+#define RS_READ (__WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_READDIR)
+/* wasi-libc: everything but the access-mode rights, plus those of the mode */
+#define LIBC_MAX (ALL & ~(RS_WRITE | RS_READ))
+
+typedef struct rights_case {
+    const char *name;
+    __wasi_rights_t base;
+} rights_case;
+
+static const rights_case rights_cases[] = {
+    {"none", 0},
+    {"rust File::open", RS_COMMON | RS_READ},
+    {"rust File::create", RS_COMMON | RS_WRITE},
+    {"rust read+write", RS_COMMON | RS_READ | RS_WRITE},
+    {"libc O_RDONLY", LIBC_MAX | RS_READ},
+    {"libc O_WRONLY", LIBC_MAX | RS_WRITE},
+    {"libc O_RDWR", LIBC_MAX | RS_READ | RS_WRITE},
+    {"all", ALL},
+};
+
+enum { T_MISSING, T_FILE, T_DIR };
+
+static int expected_open(__wasi_oflags_t of, __wasi_rights_t base, int target)
+{
+    bool creat = of & __WASI_OFLAGS_CREAT, dir = of & __WASI_OFLAGS_DIRECTORY;
+    bool excl = of & __WASI_OFLAGS_EXCL, trunc = of & __WASI_OFLAGS_TRUNC;
+    bool write = base & RS_WRITE;
+    if (dir && (creat || excl || trunc))
+        return __WASI_ERRNO_INVAL; /* as wasmtime */
+    if (target == T_MISSING)
+        return creat ? 0 : __WASI_ERRNO_NOENT;
+    if (creat && excl)
+        return __WASI_ERRNO_EXIST;
+    if (target == T_FILE)
+        return dir ? __WASI_ERRNO_NOTDIR : 0;
+    /* a directory: never for writing, never truncated or created over */
+    if ((dir && (base & __WASI_RIGHTS_FD_WRITE)) || (!dir && (write || trunc || creat)))
+        return __WASI_ERRNO_ISDIR;
+    return 0;
+}
+
+static void t_oflags(void)
+{
+    __wasi_errno_t e;
+    char name[64];
+    int cases = 0;
+    for (size_t r = 0; r < sizeof rights_cases / sizeof rights_cases[0]; r++) {
+        __wasi_rights_t base = rights_cases[r].base;
+        for (int target = T_MISSING; target <= T_DIR; target++) {
+            for (__wasi_oflags_t of = 0; of < 16; of++) {
+                snprintf(name, sizeof name, "t%zu_%d_%u", r, target, (unsigned)of);
+                if (target == T_FILE) {
+                    __wasi_fd_t f = open_at(RW, name, __WASI_OFLAGS_CREAT, 0, &e);
+                    EXPECT(e == 0 && wr(f, "old content") == 11);
+                    EXPECT_ERR(__wasi_fd_close(f), 0);
+                } else if (target == T_DIR) {
+                    EXPECT_ERR(__wasi_path_create_directory(RW, name), 0);
+                }
+                int want = expected_open(of, base, target);
+                __wasi_fd_t fd = (__wasi_fd_t)-1;
+                int got = __wasi_path_open(RW, 0, name, of, base, base, 0, &fd);
+                cases++;
+                if (got != want) {
+                    printf("FAIL oflags %u rights '%s' target %d: errno %d, want %d\n", (unsigned)of,
+                           rights_cases[r].name, target, got, want);
+                    failures++;
+                    continue;
+                }
+                __wasi_filestat_t st;
+                int se = __wasi_path_filestat_get(RW, 0, name, &st);
+                if (target == T_MISSING) {
+                    /* created exactly when CREAT was given and the open succeeded */
+                    EXPECT(want == 0 ? (se == 0 && st.size == 0) : se == __WASI_ERRNO_NOENT);
+                } else if (target == T_FILE) {
+                    bool trunc = want == 0 && (of & __WASI_OFLAGS_TRUNC);
+                    if (st.size != (trunc ? 0u : 11u)) {
+                        printf("FAIL oflags %u rights '%s': size %llu after open\n", (unsigned)of,
+                               rights_cases[r].name, (unsigned long long)st.size);
+                        failures++;
+                    }
+                }
+                if (got)
+                    continue;
+                __wasi_fdstat_t fs;
+                EXPECT_ERR(__wasi_fd_fdstat_get(fd, &fs), 0);
+                /* never more than asked; write exactly when asked for a file */
+                EXPECT((fs.fs_rights_base & ~base) == 0);
+                if (target != T_DIR) {
+                    bool can_write = wr(fd, "x") == 1;
+                    if (can_write != ((base & __WASI_RIGHTS_FD_WRITE) != 0)) {
+                        printf("FAIL oflags %u rights '%s': fd_write %s\n", (unsigned)of,
+                               rights_cases[r].name, can_write ? "allowed" : "refused");
+                        failures++;
+                    }
+                }
+                EXPECT_ERR(__wasi_fd_close(fd), 0);
+            }
+        }
+    }
+    EXPECT(cases == 8 * 3 * 16);
+    /* The directory's own rights: CREAT needs path_create_file, TRUNC needs
+     * path_filestat_set_size (base rights of the directory fd); the flags
+     * DSYNC/SYNC need fd_datasync/fd_sync among its inheriting rights. */
+    __wasi_fd_t f = open_at(RW, "x.txt", __WASI_OFLAGS_CREAT, 0, &e);
+    EXPECT(e == 0 && wr(f, "12345") == 5);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    __wasi_fd_t d = open_dir(RW, ".", &e);
+    EXPECT_ERR(e, 0);
+    __wasi_fdstat_t ds;
+    EXPECT_ERR(__wasi_fd_fdstat_get(d, &ds), 0);
+    EXPECT(ds.fs_rights_base & __WASI_RIGHTS_PATH_FILESTAT_SET_SIZE);
+    EXPECT_ERR(__wasi_fd_fdstat_set_rights(d, ds.fs_rights_base & ~__WASI_RIGHTS_PATH_FILESTAT_SET_SIZE,
+                                           ds.fs_rights_inheriting), 0);
+    __wasi_fd_t fd;
+    const __wasi_rights_t rw = RS_COMMON | RS_WRITE;
+    EXPECT_ERR(__wasi_path_open(d, 0, "x.txt", __WASI_OFLAGS_TRUNC, rw, rw, 0, &fd), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_open(d, 0, "x.txt", 0, rw, rw, 0, &fd), 0);
+    EXPECT_ERR(__wasi_fd_close(fd), 0);
+    EXPECT_ERR(__wasi_fd_fdstat_set_rights(d, ds.fs_rights_base & ~(__WASI_RIGHTS_PATH_FILESTAT_SET_SIZE |
+                                                                    __WASI_RIGHTS_PATH_CREATE_FILE),
+                                           ds.fs_rights_inheriting & ~__WASI_RIGHTS_FD_SYNC &
+                                               ~__WASI_RIGHTS_FD_DATASYNC), 0);
+    EXPECT_ERR(__wasi_path_open(d, 0, "x.txt", __WASI_OFLAGS_CREAT, rw, rw, 0, &fd), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_open(d, 0, "x.txt", 0, rw, rw, __WASI_FDFLAGS_DSYNC, &fd), __WASI_ERRNO_NOTCAPABLE);
+    EXPECT_ERR(__wasi_path_open(d, 0, "x.txt", 0, rw, rw, __WASI_FDFLAGS_SYNC, &fd), __WASI_ERRNO_NOTCAPABLE);
+    /* what the directory cannot hand down is silently not granted */
+    EXPECT_ERR(__wasi_path_open(d, 0, "x.txt", 0, rw, rw, 0, &fd), 0);
+    __wasi_fdstat_t fs;
+    EXPECT_ERR(__wasi_fd_fdstat_get(fd, &fs), 0);
+    EXPECT(!(fs.fs_rights_base & __WASI_RIGHTS_FD_SYNC) && (fs.fs_rights_base & __WASI_RIGHTS_FD_WRITE));
+    EXPECT_ERR(__wasi_fd_close(fd), 0);
+    EXPECT_ERR(__wasi_fd_close(d), 0);
+    /* Rust's File::create on an existing file, through the preopen: truncates */
+    EXPECT_ERR(__wasi_path_open(RW, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "x.txt",
+                                __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC, rw, rw, 0, &fd), 0);
+    __wasi_filestat_t st;
+    EXPECT_ERR(__wasi_fd_filestat_get(fd, &st), 0);
+    EXPECT(st.size == 0);
+    EXPECT(wr(fd, "new") == 3);
+    EXPECT_ERR(__wasi_fd_close(fd), 0);
 }
 
 static void t_poll(void)
@@ -452,6 +687,9 @@ int main(int argc, char **argv)
     else if (!strcmp(t, "files")) t_files();
     else if (!strcmp(t, "dirs")) t_dirs();
     else if (!strcmp(t, "readonly")) t_readonly();
+    else if (!strcmp(t, "slashes")) t_slashes();
+    else if (!strcmp(t, "dirrw")) t_dirrw();
+    else if (!strcmp(t, "oflags")) t_oflags();
     else if (!strcmp(t, "poll")) t_poll();
     else if (!strcmp(t, "misc")) t_misc();
     else if (!strcmp(t, "pointers")) t_pointers();
