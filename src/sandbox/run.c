@@ -239,6 +239,7 @@ bx_err sandbox_run(sandbox_module *m, const sandbox_opts *o, sandbox_result *r)
             goto out;
         }
     }
+    sandbox__grants_finish(c);
     if (m->wants_http) {
         sandbox_net_config nc = {
             .allow = o->allowed_outbound_hosts,

@@ -9,6 +9,7 @@
 
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <sys/types.h>
 
 #include "sandbox/sandbox.h"
 #include "wasm/wasm.h"
@@ -119,10 +120,20 @@ typedef struct sandbox__http_handle {
     size_t body_pos;
 } sandbox__http_handle;
 
+/* A preopen's host directory, by identity (see wasi_grant.c). */
+typedef struct sandbox__grant {
+    dev_t dev;
+    ino_t ino;
+    bool read_only;
+} sandbox__grant;
+
 /* Everything one run's host functions need, found through the instance. */
 typedef struct sandbox__ctx {
     sandbox__fd *fds;      /* table; guest fd = index */
     size_t n_fds;
+    sandbox__grant *grants;    /* every preopen, in order */
+    size_t n_grants;
+    bool ro_nested;            /* a read-only grant lies at or below a read-write one */
     /* args and environ, each a sequence of NUL-terminated strings */
     bx_buf argbuf, envbuf;
     uint32_t argc, envc;
@@ -232,6 +243,15 @@ void sandbox__fds_init(sandbox__ctx *c);
 void sandbox__fds_release(sandbox__ctx *c);
 bx_err sandbox__preopen(sandbox__ctx *c, const char *host, const char *guest, bool read_only,
                         bx_error *detail);
+/* Grants: one per preopen, then finish once all are made (decides
+ * ro_nested). dir_read_only: the directory dfd lies in a read-only grant's
+ * tree (the deepest grant holding it is read-only), or cannot be placed
+ * (fail closed); always false unless ro_nested. is_ro_root: the entry
+ * name in pfd (pfd itself for "") is a read-only grant's root directory. */
+bx_err sandbox__grant_add(sandbox__ctx *c, int host_fd, bool read_only);
+void sandbox__grants_finish(sandbox__ctx *c);
+bool sandbox__dir_read_only(const sandbox__ctx *c, int dfd);
+bool sandbox__is_ro_root(const sandbox__ctx *c, int pfd, const char *name);
 void sandbox__sink_write(sandbox__sink *s, const void *p, size_t n);
 void sandbox__sink_finish(sandbox__sink *s);
 void sandbox__http_release(sandbox__ctx *c);

@@ -161,6 +161,9 @@ void sandbox__fds_release(sandbox__ctx *c)
     bx_free(c->fds);
     c->fds = NULL;
     c->n_fds = 0;
+    bx_free(c->grants);
+    c->grants = NULL;
+    c->n_grants = 0;
 }
 
 bx_err sandbox__preopen(sandbox__ctx *c, const char *host, const char *guest, bool read_only,
@@ -189,6 +192,8 @@ bx_err sandbox__preopen(sandbox__ctx *c, const char *host, const char *guest, bo
     }
     f->read_only = read_only;
     f->preopen = bx_strdup(guest);
+    if (sandbox__grant_add(c, hfd, read_only) != BX_OK)
+        return bx_error_set(detail, BX_IO, -1, "cannot stat directory %s: %s", host, strerror(errno));
     return BX_OK;
 }
 

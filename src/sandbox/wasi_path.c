@@ -61,7 +61,7 @@ static sandbox__fd *dir_fd(sandbox__ctx *c, uint32_t fd, uint64_t need, uint16_t
 }
 
 /* Opens the parent of path beneath d; *out_parent and name on success. */
-static uint16_t open_parent(sandbox__fd *d, const char *path, int *out_parent, char name[NAME_MAX + 1])
+static uint16_t open_parent(const sandbox__fd *d, const char *path, int *out_parent, char name[NAME_MAX + 1])
 {
     errno = 0;
     bx_err err = bx_open_parent_beneath(d->host, path, out_parent, name, NAME_MAX + 1);
@@ -74,6 +74,76 @@ static bool trailing_slash(const char *path)
 {
     size_t n = strlen(path);
     return n > 0 && path[n - 1] == '/';
+}
+
+/* Nested read-only grants (wasi_grant.c): ENOTCAPABLE when changing the
+ * entry `name` of directory pfd would change a read-only grant's tree,
+ * because pfd lies in one or (root) because the entry is a read-only
+ * grant's root itself. Free unless a read-only grant is nested in a
+ * read-write one; an fd under a read-only grant never gets here, its
+ * rights already refuse every write. The check and the change use the
+ * same parent fd, so swapping a path component in between cannot
+ * redirect the change. */
+static uint16_t guard(const sandbox__ctx *c, int pfd, const char *name, bool root)
+{
+    if (!c->ro_nested)
+        return 0;
+    if (sandbox__dir_read_only(c, pfd) || (root && sandbox__is_ro_root(c, pfd, name)))
+        return WASI_ENOTCAPABLE;
+    return 0;
+}
+
+/* path's last component is "." or ".." (after trailing slashes). */
+static bool last_is_dot(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    size_t s = n;
+    while (s > 0 && path[s - 1] != '/')
+        s--;
+    return (n - s == 1 && path[s] == '.') || (n - s == 2 && path[s] == '.' && path[s + 1] == '.');
+}
+
+/* The entry path names beneath d: its real parent directory (*out_pfd,
+ * owned) and its name. With follow, symlinks in the last component are
+ * followed here (at most 40), each relative target resolved beneath d from
+ * the link's directory as the kernel would, so the caller can check and
+ * act on one (parent fd, name) pair. An absolute target is ENOTCAPABLE. */
+static uint16_t locate(const sandbox__fd *d, const char *path, bool follow, int *out_pfd,
+                       char name[NAME_MAX + 1])
+{
+    char cur[WASI_PATH_MAX + 1], t[WASI_PATH_MAX + 1];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (int hops = 0;; hops++) {
+        int pfd;
+        uint16_t e = open_parent(d, cur, &pfd, name);
+        if (e)
+            return e;
+        ssize_t n = follow ? readlinkat(pfd, name, t, sizeof t) : -1;
+        if (n < 0) { /* not a symlink, or nothing there yet */
+            *out_pfd = pfd;
+            return 0;
+        }
+        close(pfd);
+        if (n >= (ssize_t)sizeof t)
+            return WASI_ENAMETOOLONG;
+        if (hops == 40)
+            return WASI_ELOOP;
+        if (n == 0)
+            return WASI_ENOENT;
+        if (t[0] == '/')
+            return WASI_ENOTCAPABLE;
+        size_t l = strlen(cur);
+        while (l > 1 && cur[l - 1] == '/')
+            l--;
+        while (l > 0 && cur[l - 1] != '/')
+            l--;
+        if (l + (size_t)n > WASI_PATH_MAX)
+            return WASI_ENAMETOOLONG;
+        memcpy(cur + l, t, (size_t)n);
+        cur[l + (size_t)n] = '\0';
+    }
 }
 
 /* The rights arithmetic of path_open, after the preview1 rights table:
@@ -152,6 +222,42 @@ WASI_FN(path_open)
     uint64_t rights, rights_inh;
     if ((e = sandbox__open_rights(d, oflags, fdflags, A64(5), A64(6), &rights, &rights_inh)))
         return e;
+    bool ro = d->read_only;
+    int parent_host = d->host;
+    /* Under a read-only grant nested in a read-write one (reached through
+     * the outer fd), the new fd is read-only too: find the entry's real
+     * parent first and decide before anything is created or truncated. */
+    int pfd = -1;
+    char name[NAME_MAX + 1];
+    bool want_dir = trailing_slash(path) || (oflags & 2);
+    bool dot = false;
+    if (c->ro_nested && !ro) {
+        dot = last_is_dot(path);
+        if (!dot) {
+            e = locate(d, path, (dirflags & 1) || trailing_slash(path), &pfd, name);
+            dot = e == WASI_EINVAL; /* a link to "." or "..": a directory, checked below */
+            if (e && !dot)
+                return e;
+        }
+        if (dot && (oflags & (1 | 8)))
+            return WASI_EISDIR; /* the host's answer for CREAT or TRUNC on a directory */
+        if (!dot) {
+            if (sandbox__dir_read_only(c, pfd))
+                ro = true; /* (the entry being a grant root is checked once open) */
+            if (ro && (oflags & (1 | 8))) {
+                close(pfd);
+                return WASI_ENOTCAPABLE;
+            }
+            if (trailing_slash(path) && (oflags & 1)) {
+                close(pfd);
+                return WASI_EISDIR; /* "name/" can only be an existing directory */
+            }
+        }
+    }
+    if (ro) {
+        rights &= ~RIGHTS_WRITE;
+        rights_inh &= ~RIGHTS_WRITE;
+    }
     bool want_write = (rights & (R_FD_WRITE | R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE)) != 0;
     bool want_read = (rights & (R_FD_READ | R_FD_READDIR)) != 0;
     int flags = O_NOCTTY | O_NONBLOCK;
@@ -163,33 +269,49 @@ WASI_FN(path_open)
         flags |= want_read ? O_RDWR : O_WRONLY;
     else
         flags |= O_RDONLY;
+    if ((want_dir && pfd >= 0) || dot)
+        flags |= O_DIRECTORY; /* a directory is what "name/", "." and ".." name */
     if (oflags & 1)
         flags |= O_CREAT;
     if (oflags & 4)
         flags |= O_EXCL;
     if (oflags & 8)
         flags |= O_TRUNC; /* Linux truncates with O_RDONLY too (write permission checked) */
-    if (!(dirflags & 1))
-        flags |= O_NOFOLLOW;
+    if (!(dirflags & 1) || pfd >= 0)
+        flags |= O_NOFOLLOW; /* with pfd, locate has followed the links already */
     if (fdflags & 0x1)
         flags |= O_APPEND;
     if (fdflags & 0x2)
         flags |= O_DSYNC;
     if (fdflags & 0x18)
         flags |= O_SYNC;
-    bool ro = d->read_only;
-    int parent_host = d->host;
     int hfd = -1;
     errno = 0;
-    /* mode only with O_CREAT: util treats O_DIRECTORY as part of O_TMPFILE */
-    bx_err err = bx_open_beneath(parent_host, path, flags, (flags & O_CREAT) ? 0666 : 0, &hfd);
-    if (err)
-        return resolve_errno(err);
+    if (pfd >= 0) {
+        hfd = openat(pfd, name, flags | O_CLOEXEC, (flags & O_CREAT) ? 0666 : 0);
+        e = hfd < 0 ? sandbox__wasi_errno(errno) : 0;
+        close(pfd);
+        if (e)
+            return e;
+    } else {
+        /* mode only with O_CREAT: util treats O_DIRECTORY as part of O_TMPFILE */
+        bx_err err = bx_open_beneath(parent_host, path, flags, (flags & O_CREAT) ? 0666 : 0, &hfd);
+        if (err)
+            return resolve_errno(err);
+    }
     struct stat st;
     if (fstat(hfd, &st) < 0) {
         e = sandbox__wasi_errno(errno);
         close(hfd);
         return e;
+    }
+    if (c->ro_nested && !ro && S_ISDIR(st.st_mode) &&
+        (dot ? sandbox__dir_read_only(c, hfd) : sandbox__is_ro_root(c, hfd, ""))) {
+        /* a read-only grant's root, or "." / ".." in its tree: opening a
+         * directory has no effect, its fd is read-only from here on */
+        ro = true;
+        rights &= ~RIGHTS_WRITE;
+        rights_inh &= ~RIGHTS_WRITE;
     }
     if (!(fdflags & 0x4) && S_ISREG(st.st_mode)) {
         int fl = fcntl(hfd, F_GETFL);
@@ -236,6 +358,10 @@ WASI_FN(path_create_directory)
     int pfd;
     if ((e = get_path(call, A32(1), A32(2), path)) || (e = open_parent(d, path, &pfd, name)))
         return e == WASI_EINVAL ? WASI_EEXIST : e;
+    if ((e = guard(c, pfd, name, false))) {
+        close(pfd);
+        return e;
+    }
     int r = mkdirat(pfd, name, 0777);
     e = r < 0 ? sandbox__wasi_errno(errno) : 0;
     close(pfd);
@@ -252,6 +378,10 @@ WASI_FN(path_remove_directory)
     int pfd;
     if ((e = get_path(call, A32(1), A32(2), path)) || (e = open_parent(d, path, &pfd, name)))
         return e;
+    if ((e = guard(c, pfd, name, true))) {
+        close(pfd);
+        return e;
+    }
     int r = unlinkat(pfd, name, AT_REMOVEDIR);
     e = r < 0 ? sandbox__wasi_errno(errno) : 0;
     close(pfd);
@@ -269,7 +399,9 @@ WASI_FN(path_unlink_file)
     if ((e = get_path(call, A32(1), A32(2), path)) || (e = open_parent(d, path, &pfd, name)))
         return e;
     struct stat st;
-    if (trailing_slash(path)) {
+    if ((e = guard(c, pfd, name, false))) {
+        /* refused */
+    } else if (trailing_slash(path)) {
         /* "file/" names a directory or nothing: POSIX says ENOTDIR / EISDIR */
         e = fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? sandbox__wasi_errno(errno)
             : S_ISDIR(st.st_mode)                             ? WASI_EISDIR
@@ -319,22 +451,29 @@ WASI_FN(path_filestat_set_times)
     struct timespec ts[2];
     if (!sandbox__times(A64(4), A64(5), A32(6), ts))
         return WASI_EINVAL;
-    if (A32(1) & 1) {
-        /* Follow: open the target beneath the tree, then set its times. */
+    /* Following or not, act on one (parent, name) pair: locate follows the
+     * last component's links itself. */
+    int pfd;
+    e = last_is_dot(path) ? WASI_EINVAL : locate(d, path, A32(1) & 1, &pfd, name);
+    if (e == WASI_EINVAL) {
+        /* ".", "..", or a link to one: a directory, set through its own fd */
         int hfd;
         errno = 0;
-        bx_err err = bx_open_beneath(d->host, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &hfd);
-        if (err && errno == EACCES)
-            err = bx_open_beneath(d->host, path, O_WRONLY | O_NONBLOCK | O_NOCTTY, 0, &hfd);
+        bx_err err = bx_open_beneath(d->host, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK, 0, &hfd);
         if (err)
             return resolve_errno(err);
-        e = futimens(hfd, ts) < 0 ? sandbox__wasi_errno(errno) : 0;
+        e = sandbox__dir_read_only(c, hfd) ? WASI_ENOTCAPABLE
+            : futimens(hfd, ts) < 0         ? sandbox__wasi_errno(errno)
+                                            : 0;
         close(hfd);
         return e;
     }
-    int pfd;
-    if ((e = open_parent(d, path, &pfd, name)))
+    if (e)
         return e;
+    if ((e = guard(c, pfd, name, true))) {
+        close(pfd);
+        return e;
+    }
     e = trailing_slash(path) ? slash_dir_errno(pfd, name) : 0;
     if (!e)
         e = utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? sandbox__wasi_errno(errno) : 0;
@@ -374,6 +513,8 @@ WASI_FN(path_link)
     if (!e && trailing_slash(npath))
         e = fstatat(op, oname, &st, AT_SYMLINK_NOFOLLOW) < 0 ? sandbox__wasi_errno(errno)
                                                             : slash_new_errno(np, nname);
+    if (!e && !(e = guard(c, op, oname, false)))
+        e = guard(c, np, nname, false);
     if (!e)
         e = linkat(op, oname, np, nname, 0) < 0 ? sandbox__wasi_errno(errno) : 0;
     close(op);
@@ -432,6 +573,8 @@ WASI_FN(path_rename)
     e = 0;
     if (trailing_slash(opath) || trailing_slash(npath))
         e = slash_dir_errno(op, oname);
+    if (!e && !(e = guard(c, op, oname, true)))
+        e = guard(c, np, nname, true);
     if (!e)
         e = renameat(op, oname, np, nname) < 0 ? sandbox__wasi_errno(errno) : 0;
     close(op);
@@ -452,7 +595,9 @@ WASI_FN(path_symlink)
     int pfd;
     if ((e = open_parent(d, path, &pfd, name)))
         return e;
-    if (trailing_slash(path))
+    if ((e = guard(c, pfd, name, false)))
+        ; /* refused */
+    else if (trailing_slash(path))
         e = slash_new_errno(pfd, name); /* a symlink is never a directory */
     else
         e = symlinkat(target, pfd, name) < 0 ? sandbox__wasi_errno(errno) : 0;

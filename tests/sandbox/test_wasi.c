@@ -184,6 +184,75 @@ TEST(open_oflags_rights_table)
     done(&fx);
 }
 
+/* The nested-grant fixture: "/" = root (rw), "/ref" = root/ref (ro),
+ * "/ref/out" = root/ref/out (rw), "/refrw" = root/ref again (rw). */
+static bool run_nested(fixture *fx)
+{
+    if (!mod)
+        mod = sbx_load("sbx_wasi_calls");
+    if (!mod)
+        return false;
+    fx->dir = sbx_tmpdir();
+    fx->root = bx_sprintf("%s/root", fx->dir);
+    fx->ro = bx_sprintf("%s/root/ref", fx->dir);
+    char *sub = bx_sprintf("%s/sub", fx->ro), *empty = bx_sprintf("%s/sub/empty", fx->ro);
+    char *out = bx_sprintf("%s/out", fx->ro);
+    mkdir(fx->root, 0755);
+    mkdir(fx->ro, 0755);
+    mkdir(sub, 0755);
+    mkdir(empty, 0755);
+    mkdir(out, 0755);
+    sbx_write(fx->ro, "a.txt", "a\n");
+    sbx_write(fx->ro, "hl.txt", "hl\n");
+    sbx_write(fx->ro, "sub/b.txt", "b\n");
+    char *hl = bx_sprintf("%s/hl.txt", fx->ro), *ohl = bx_sprintf("%s/outside_hl.txt", fx->root);
+    bool linked = link(hl, ohl) == 0;
+    sandbox_map_dir maps[] = {{fx->ro, "/ref", true}, {out, "/ref/out", false}, {fx->ro, "/refrw", false}};
+    const char *args[] = {"nested"};
+    sandbox_opts o;
+    sandbox_opts_init(&o);
+    o.work_dir = fx->root;
+    o.map_dirs = maps;
+    o.n_map_dirs = 3;
+    o.args = args;
+    o.n_args = 1;
+    sandbox_result_init(&fx->r);
+    sandbox_run(mod, &o, &fx->r);
+    bool ok = linked && fx->r.err == BX_OK && fx->r.exit_code == 0 && strstr(fx->r.out.data, "ok nested\n");
+    if (!ok)
+        fprintf(stderr, "nested: err=%s exit=%d msg=%s\nstdout:\n%s\nstderr:\n%s\n",
+                bx_err_name(fx->r.err), fx->r.exit_code, fx->r.message, fx->r.out.data,
+                fx->r.errout.data);
+    bx_free(sub), bx_free(empty), bx_free(out), bx_free(hl), bx_free(ohl);
+    return ok;
+}
+
+TEST(nested_readonly_grant_stays_readonly)
+{
+    fixture fx;
+    CHECK(run_nested(&fx));
+    /* ref/ is as the host made it, but for its rw subtree out/ */
+    char *a = sbx_read(fx.ro, "a.txt"), *b = sbx_read(fx.ro, "sub/b.txt");
+    CHECK(a && strcmp(a, "a\n") == 0);
+    CHECK(b && strcmp(b, "b\n") == 0);
+    bx_free(a), bx_free(b);
+    CHECK(sbx_exists(fx.ro, "sub/empty"));
+    static const char *const absent[] = {"new.txt", "sub/new.txt", "newdir", "sub/newdir", "sl",
+                                         "hl2", "moved", "x", "new3.txt", "nothing-yet"};
+    for (size_t i = 0; i < BX_ARRAY_LEN(absent); i++)
+        if (sbx_exists(fx.ro, absent[i])) {
+            fprintf(stderr, "ref/%s was created\n", absent[i]);
+            CHECK(0);
+        }
+    CHECK(sbx_exists(fx.ro, "out/new.txt") && sbx_exists(fx.ro, "out/new3.txt"));
+    CHECK(!sbx_exists(fx.root, "stolen") && !sbx_exists(fx.root, "hl") && sbx_exists(fx.root, "ref"));
+    /* the documented hard-link case: the outside name was writable */
+    char *hl = sbx_read(fx.ro, "hl.txt");
+    CHECK(hl && strcmp(hl, "HL\n") == 0);
+    bx_free(hl);
+    done(&fx);
+}
+
 TEST(poll_oneoff)
 {
     fixture fx;

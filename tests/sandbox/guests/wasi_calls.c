@@ -610,6 +610,149 @@ static void t_oflags(void)
     EXPECT_ERR(__wasi_fd_close(fd), 0);
 }
 
+/* Issue 17, item 5: a read-only grant nested in a read-write one. Preopens
+ * (test_wasi.c, nested fixture): 3 = "/" read-write, 4 = "/ref" read-only
+ * (= host root/ref, holding a.txt, hl.txt, sub/b.txt, sub/empty/, out/),
+ * 5 = "/ref/out" read-write (nested inside the read-only one), 6 = "/refrw":
+ * root/ref granted a second time, read-write. Host root/outside_hl.txt is a
+ * hard link to root/ref/hl.txt made by the host. */
+#define NOCAP __WASI_ERRNO_NOTCAPABLE
+static void t_nested(void)
+{
+    __wasi_errno_t e;
+    __wasi_fd_t fd;
+    const __wasi_rights_t rw = RS_COMMON | RS_WRITE | RS_READ;
+    const __wasi_oflags_t CT = __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC;
+    const __wasi_lookupflags_t FOLLOW = __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW;
+    /* the read-write area works as before */
+    EXPECT_ERR(__wasi_path_create_directory(RW, "d"), 0);
+    __wasi_fd_t f = open_at(RW, "d/f.txt", CT, 0, &e);
+    EXPECT(e == 0 && wr(f, "rw") == 2);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    EXPECT_ERR(__wasi_path_rename(RW, "d/f.txt", RW, "f.txt"), 0);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "f.txt", RW, "d/hard"), 0);
+    EXPECT_ERR(__wasi_path_symlink("f.txt", RW, "d/sym"), 0);
+    /* every write into ref/ through the outer fd is refused, whatever path */
+    static const char *const names[] = {"ref/a.txt", "ref/sub/b.txt", "ref/sub/../a.txt",
+                                        "d/../ref/a.txt", "./ref/./sub/b.txt"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *n = names[i];
+        EXPECT_ERR(__wasi_path_open(RW, FOLLOW, n, CT, rw, rw, 0, &fd), NOCAP);
+        EXPECT_ERR(__wasi_path_open(RW, FOLLOW, n, __WASI_OFLAGS_TRUNC, rw, rw, 0, &fd), NOCAP);
+        EXPECT_ERR(__wasi_path_unlink_file(RW, n), NOCAP);
+        EXPECT_ERR(__wasi_path_rename(RW, n, RW, "stolen"), NOCAP);
+        EXPECT_ERR(__wasi_path_link(RW, 0, n, RW, "hl"), NOCAP);
+        EXPECT_ERR(__wasi_path_filestat_set_times(RW, 0, n, 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOCAP);
+        EXPECT_ERR(__wasi_path_filestat_set_times(RW, FOLLOW, n, 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOCAP);
+        /* opened for writing without TRUNC: a read-only fd */
+        EXPECT_ERR(__wasi_path_open(RW, FOLLOW, n, 0, rw, rw, 0, &fd), 0);
+        __wasi_fdstat_t fs;
+        EXPECT_ERR(__wasi_fd_fdstat_get(fd, &fs), 0);
+        EXPECT(!(fs.fs_rights_base & __WASI_RIGHTS_FD_WRITE) && (fs.fs_rights_base & __WASI_RIGHTS_FD_READ));
+        EXPECT(wr(fd, "x") == (size_t)-1);
+        EXPECT_ERR(__wasi_fd_filestat_set_size(fd, 0), NOCAP);
+        EXPECT_ERR(__wasi_fd_allocate(fd, 0, 100), NOCAP);
+        EXPECT_ERR(__wasi_fd_filestat_set_times(fd, 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOCAP);
+        EXPECT_ERR(__wasi_fd_close(fd), 0);
+    }
+    EXPECT_ERR(__wasi_path_open(RW, 0, "ref/new.txt", __WASI_OFLAGS_CREAT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_open(RW, 0, "ref/sub/new.txt", __WASI_OFLAGS_CREAT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_create_directory(RW, "ref/newdir"), NOCAP);
+    EXPECT_ERR(__wasi_path_create_directory(RW, "ref/sub/newdir"), NOCAP);
+    EXPECT_ERR(__wasi_path_remove_directory(RW, "ref/sub/empty"), NOCAP);
+    EXPECT_ERR(__wasi_path_symlink("a.txt", RW, "ref/sl"), NOCAP);
+    EXPECT_ERR(__wasi_path_link(RW, 0, "f.txt", RW, "ref/hl2"), NOCAP);
+    EXPECT_ERR(__wasi_path_rename(RW, "f.txt", RW, "ref/moved"), NOCAP);
+    EXPECT_ERR(__wasi_path_rename(RW, "d", RW, "ref/sub/empty"), NOCAP);
+    /* the grant's root itself: not removed, moved, replaced or touched */
+    EXPECT_ERR(__wasi_path_remove_directory(RW, "ref/sub/empty/.."), __WASI_ERRNO_INVAL);
+    EXPECT_ERR(__wasi_path_remove_directory(RW, "ref"), NOCAP);
+    EXPECT_ERR(__wasi_path_rename(RW, "ref", RW, "ref2"), NOCAP);
+    EXPECT_ERR(__wasi_path_rename(RW, "d", RW, "ref"), NOCAP);
+    EXPECT_ERR(__wasi_path_filestat_set_times(RW, 0, "ref", 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOCAP);
+    EXPECT_ERR(__wasi_path_filestat_set_times(RW, 0, "ref/sub/..", 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOCAP);
+    /* through symlinks the guest makes in the read-write area */
+    EXPECT_ERR(__wasi_path_symlink("ref/a.txt", RW, "w"), 0);
+    EXPECT_ERR(__wasi_path_symlink("w", RW, "w2"), 0);
+    EXPECT_ERR(__wasi_path_symlink("ref", RW, "wd"), 0);
+    EXPECT_ERR(__wasi_path_symlink("../ref/sub", RW, "d/wsub"), 0);
+    EXPECT_ERR(__wasi_path_symlink("ref/nothing-yet", RW, "dangling"), 0);
+    EXPECT_ERR(__wasi_path_open(RW, FOLLOW, "w", CT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_open(RW, FOLLOW, "w2", CT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_open(RW, FOLLOW, "dangling", __WASI_OFLAGS_CREAT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_open(RW, FOLLOW, "wd/a.txt", CT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_open(RW, FOLLOW, "d/wsub/b.txt", CT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_filestat_set_times(RW, FOLLOW, "w2", 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOCAP);
+    EXPECT_ERR(__wasi_path_create_directory(RW, "wd/x"), NOCAP);
+    EXPECT_ERR(__wasi_path_unlink_file(RW, "d/wsub/b.txt"), NOCAP);
+    EXPECT_ERR(__wasi_path_rename(RW, "wd/a.txt", RW, "stolen"), NOCAP);
+    EXPECT_ERR(__wasi_path_open(RW, FOLLOW, "w", 0, rw, rw, 0, &fd), 0);
+    EXPECT(wr(fd, "x") == (size_t)-1);
+    EXPECT_ERR(__wasi_fd_close(fd), 0);
+    /* removing the symlinks themselves is fine: they live in the rw area */
+    EXPECT_ERR(__wasi_path_unlink_file(RW, "w2"), 0);
+    /* a directory fd opened through the outer grant inside ref/ is read-only */
+    __wasi_fd_t dref = open_dir(RW, "ref", &e);
+    EXPECT_ERR(e, 0);
+    __wasi_fdstat_t ds;
+    EXPECT_ERR(__wasi_fd_fdstat_get(dref, &ds), 0);
+    EXPECT(!(ds.fs_rights_base & __WASI_RIGHTS_PATH_CREATE_FILE));
+    EXPECT_ERR(__wasi_path_open(dref, 0, "a.txt", CT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_create_directory(dref, "x"), NOCAP);
+    EXPECT_ERR(__wasi_fd_close(dref), 0);
+    static const char *const dirs[] = {"ref/sub", "ref/sub/..", "wd", "d/wsub/..", "ref/."};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        __wasi_fd_t dd = open_dir(RW, dirs[i], &e);
+        EXPECT_ERR(e, 0);
+        EXPECT_ERR(__wasi_fd_fdstat_get(dd, &ds), 0);
+        if (ds.fs_rights_base & __WASI_RIGHTS_PATH_CREATE_FILE) {
+            printf("FAIL nested: %s opened with write rights\n", dirs[i]);
+            failures++;
+        }
+        EXPECT_ERR(__wasi_fd_filestat_set_times(dd, 0, 0, __WASI_FSTFLAGS_MTIM_NOW), NOCAP);
+        EXPECT_ERR(__wasi_fd_close(dd), 0);
+    }
+    /* the outer root and the rw subtree stay writable as directory fds */
+    __wasi_fd_t droot = open_dir(RW, "d/..", &e);
+    EXPECT_ERR(e, 0);
+    EXPECT_ERR(__wasi_path_create_directory(droot, "e"), 0);
+    EXPECT_ERR(__wasi_fd_close(droot), 0);
+    /* the read-only grant's own fd, and the same directory granted again
+     * read-write (fd 6): read-only wins */
+    EXPECT_ERR(__wasi_path_open(RO, 0, "a.txt", CT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_open(6, 0, "a.txt", CT, rw, rw, 0, &fd), NOCAP);
+    EXPECT_ERR(__wasi_path_create_directory(6, "x"), NOCAP);
+    EXPECT_ERR(__wasi_path_unlink_file(6, "a.txt"), NOCAP);
+    /* a read-write grant nested in the read-only one is writable, through
+     * its own fd and through the outer one (the deepest grant decides), but
+     * not through the read-only fd */
+    f = open_at(5, "new.txt", CT, 0, &e);
+    EXPECT(e == 0 && wr(f, "out") == 3);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    f = open_at(RW, "ref/out/new2.txt", CT, 0, &e);
+    EXPECT(e == 0 && wr(f, "out2") == 4);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    EXPECT_ERR(__wasi_path_rename(RW, "ref/out/new2.txt", 5, "new3.txt"), 0);
+    EXPECT_ERR(__wasi_path_open(RO, 0, "out/x", __WASI_OFLAGS_CREAT, rw, rw, 0, &fd), NOCAP);
+    /* moving a file out of the nested rw grant into ref/ is still refused */
+    EXPECT_ERR(__wasi_path_rename(5, "new3.txt", RW, "ref/new3.txt"), NOCAP);
+    /* a hard link the host made outside ref/ is writable by that name (the
+     * name's grant decides), never by its name inside ref/ */
+    EXPECT_ERR(__wasi_path_open(RW, 0, "ref/hl.txt", CT, rw, rw, 0, &fd), NOCAP);
+    f = open_at(RW, "outside_hl.txt", 0, 0, &e);
+    EXPECT(e == 0 && wr(f, "HL") == 2);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+    /* reading is unaffected */
+    f = open_at(RW, "ref/sub/b.txt", 0, 0, &e);
+    EXPECT_ERR(e, 0);
+    char buf[16] = {0};
+    __wasi_iovec_t iov = {(uint8_t *)buf, sizeof buf - 1};
+    __wasi_size_t n = 0;
+    EXPECT_ERR(__wasi_fd_read(f, &iov, 1, &n), 0);
+    EXPECT(n == 2 && memcmp(buf, "b\n", 2) == 0);
+    EXPECT_ERR(__wasi_fd_close(f), 0);
+}
+
 static void t_poll(void)
 {
     __wasi_subscription_t s[2];
@@ -690,6 +833,7 @@ int main(int argc, char **argv)
     else if (!strcmp(t, "slashes")) t_slashes();
     else if (!strcmp(t, "dirrw")) t_dirrw();
     else if (!strcmp(t, "oflags")) t_oflags();
+    else if (!strcmp(t, "nested")) t_nested();
     else if (!strcmp(t, "poll")) t_poll();
     else if (!strcmp(t, "misc")) t_misc();
     else if (!strcmp(t, "pointers")) t_pointers();
